@@ -1,0 +1,1 @@
+"""Frame sources (webcam, video or image folder, a terminal's photo endpoint) and capture."""

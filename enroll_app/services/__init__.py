@@ -1,0 +1,1 @@
+"""Use cases: enroll, sync, discovery, visitor expiry, import and export."""

@@ -1,0 +1,1 @@
+"""A faithful simulated terminal for demos, training and integration tests."""

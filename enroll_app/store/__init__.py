@@ -1,0 +1,1 @@
+"""The station's SQLite store: persons, photos, embeddings, terminals, outbox, audit log."""

@@ -1,0 +1,1 @@
+"""The terminal wire protocol: endpoints, status codes, records, the async client."""
