@@ -32,7 +32,9 @@ def test_non_ui_packages_never_load_qt() -> None:
     for package in NON_UI_PACKAGES:
         out = subprocess.run(
             [sys.executable, "-c", _walk_and_import(package)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         assert out == "", f"{package} loaded Qt modules: {out}"
 

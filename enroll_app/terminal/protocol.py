@@ -17,7 +17,9 @@ MAX_PERSONS = 10000
 MAX_KEY_BYTES = 20
 PHOTO_WIDTH = 640
 PHOTO_HEIGHT = 480
-RECORD_PAGE_CAP = 50  # the firmware returns at most 50 records per listRecord, whatever `count` says
+RECORD_PAGE_CAP = (
+    50  # the firmware returns at most 50 records per listRecord, whatever `count` says
+)
 
 
 class Method(enum.Flag):
@@ -178,7 +180,10 @@ _TEXT: dict[StatusCode, tuple[str, str]] = {
         "The ID-card match threshold is out of range",
     ),
     StatusCode.FACE_RATE_FORMAT: ("faceRate 格式错误", "The face match threshold is not a number"),
-    StatusCode.FACE_RATE_RANGE: ("faceRate 取值范围错误", "The face match threshold is out of range"),
+    StatusCode.FACE_RATE_RANGE: (
+        "faceRate 取值范围错误",
+        "The face match threshold is out of range",
+    ),
     StatusCode.PASS_FIELD_FORMAT: ("passField 格式错误", "The pass field is malformed"),
     StatusCode.PASS_FIELD_RANGE: ("passField 取值范围错误", "The pass field is out of range"),
     StatusCode.PASS_TYPE_FORMAT: ("passType 格式错误", "The pass type is not a number"),
@@ -199,5 +204,8 @@ _TEXT: dict[StatusCode, tuple[str, str]] = {
     ),
     StatusCode.IC_CARD_NOT_DIGITS: ("IC卡号不正确", "The card number must be decimal digits"),
     StatusCode.SERVER_ERROR: ("服务端错误", "The terminal had an internal error"),
-    StatusCode.SERVER_UNKNOWN_ERROR: ("服务端未知错误", "The terminal had an unknown internal error"),
+    StatusCode.SERVER_UNKNOWN_ERROR: (
+        "服务端未知错误",
+        "The terminal had an unknown internal error",
+    ),
 }
