@@ -1,0 +1,103 @@
+"""Demo mode: three simulated terminals on loopback, so a newcomer sees the product work."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from enroll_app.home import station_path
+from enroll_app.simulator import SimConfig, SimulatedTerminal
+from enroll_app.terminal.protocol import DEFAULT_PORT
+
+logger = logging.getLogger(__name__)
+
+# Each demo terminal gets its own loopback address so it can use the real port, like on a LAN.
+DEMO_HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+FALLBACK_HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class DemoTerminal:
+    """Where one demo terminal listens."""
+
+    name: str
+    host: str
+    port: int
+    serial: str
+
+    @property
+    def base_url(self) -> str:
+        """`http://host:port` of the terminal."""
+        return f"http://{self.host}:{self.port}"
+
+
+class DemoTerminals:
+    """Starts and stops the demo terminals; data lives under `station_home()/demo/`.
+
+    Each terminal tries its own loopback address on the real port first (127.0.0.2..4:8088)
+    and falls back to an ephemeral port on 127.0.0.1 when that cannot be bound (another
+    program holds the port, or the OS only routes 127.0.0.1, as macOS does).
+    """
+
+    def __init__(self, count: int = len(DEMO_HOSTS), *, realistic: bool = True) -> None:
+        if not 1 <= count <= len(DEMO_HOSTS):
+            raise ValueError(f"demo mode runs 1 to {len(DEMO_HOSTS)} terminals")
+        self._count = count
+        self._realistic = realistic
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._terminals: list[DemoTerminal] = []
+
+    @property
+    def running(self) -> bool:
+        """True between `start()` and `stop()`."""
+        return self._stack is not None
+
+    @property
+    def terminals(self) -> list[DemoTerminal]:
+        """The running terminals (empty when stopped)."""
+        return list(self._terminals)
+
+    async def start(self) -> list[DemoTerminal]:
+        """Start the terminals (no-op when running); on failure nothing is left running."""
+        if self._stack is not None:
+            return self.terminals
+        async with contextlib.AsyncExitStack() as stack:
+            for index, host in enumerate(DEMO_HOSTS[: self._count], start=1):
+                term = await self._start_one(stack, index, host)
+                self._terminals.append(_describe(index, term))
+            self._stack = stack.pop_all()
+        logger.info("demo mode: %d simulated terminals started", len(self._terminals))
+        return self.terminals
+
+    async def stop(self) -> None:
+        """Stop every demo terminal (no-op when stopped)."""
+        stack, self._stack = self._stack, None
+        self._terminals = []
+        if stack is not None:
+            await stack.aclose()
+            logger.info("demo mode stopped")
+
+    async def _start_one(
+        self, stack: contextlib.AsyncExitStack, index: int, host: str
+    ) -> SimulatedTerminal:
+        data_dir = demo_data_dir(index)
+        try:
+            return await stack.enter_async_context(self._terminal(host, DEFAULT_PORT, data_dir))
+        except OSError as exc:
+            logger.info("demo terminal %d cannot use %s:%d (%s)", index, host, DEFAULT_PORT, exc)
+        return await stack.enter_async_context(self._terminal(FALLBACK_HOST, 0, data_dir))
+
+    def _terminal(self, host: str, port: int, data_dir: Path) -> SimulatedTerminal:
+        config = SimConfig(host=host, port=port, data_dir=data_dir, fast=not self._realistic)
+        return SimulatedTerminal(config)
+
+
+def demo_data_dir(index: int) -> Path:
+    """The data folder of demo terminal `index` (1-based): its persons, records and serial."""
+    return station_path("demo", f"terminal-{index}")
+
+
+def _describe(index: int, term: SimulatedTerminal) -> DemoTerminal:
+    return DemoTerminal(name=f"Demo {index}", host=term.host, port=term.port, serial=term.serial)
