@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from enroll_app.face.models import RECOGNITION, pack_spec
 from enroll_app.face.types import FaceError, ModelPackError
 
 Verdict = Literal["duplicate", "review", "new"]
@@ -74,25 +76,25 @@ class MatchThresholds:
         return "new"
 
 
-# Sources and measurements behind these numbers: docs/match-thresholds.md.
-_MBF = MatchThresholds(review=0.35, duplicate=0.50, recognition_model="w600k_mbf")
-_R50 = MatchThresholds(review=0.35, duplicate=0.45, recognition_model="w600k_r50")
-_THRESHOLDS: dict[str, MatchThresholds] = {
-    "buffalo_s": _MBF,
-    "buffalo_sc": _MBF,
-    "buffalo_m": _R50,
-    "buffalo_l": _R50,
+# Keyed by recognition model, not pack: packs sharing a model share its score distribution.
+# Sources, measurements and the gallery-size reasoning: docs/match-thresholds.md.
+_BY_RECOGNITION_MODEL: dict[str, MatchThresholds] = {
+    "w600k_mbf": MatchThresholds(review=0.40, duplicate=0.50, recognition_model="w600k_mbf"),
+    "w600k_r50": MatchThresholds(review=0.35, duplicate=0.45, recognition_model="w600k_r50"),
 }
 
 
 def thresholds_for(pack: str) -> MatchThresholds:
-    """The review/duplicate thresholds of a model pack; `ModelPackError` for an unknown pack."""
+    """The review/duplicate thresholds of a model pack's recognition model.
+
+    `ModelPackError` for an unknown pack or a recognition model without thresholds.
+    """
+    model = Path(pack_spec(pack).file(RECOGNITION).name).stem
     try:
-        return _THRESHOLDS[pack]
+        return _BY_RECOGNITION_MODEL[model]
     except KeyError:
-        known = ", ".join(sorted(_THRESHOLDS))
         raise ModelPackError(
-            f"No match thresholds are known for model pack {pack!r} (known: {known})"
+            f"No match thresholds are known for recognition model {model} (pack {pack})"
         ) from None
 
 
