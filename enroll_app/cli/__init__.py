@@ -16,6 +16,7 @@ _COMMAND_MODULES = (
     "enroll_app.cli.device",
     "enroll_app.cli.models",
     "enroll_app.cli.photo",
+    "enroll_app.cli.discover",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -1,0 +1,437 @@
+"""Which terminals the station knows: scanning, manual add, heartbeats, online/offline.
+
+A terminal's identity is its serial number. The registry follows it when its address changes
+(DHCP) and keeps it as JSON under `station_home()` (identity and address only: never a key).
+Online means seen (a heartbeat or a successful call) within `offline_after` seconds, measured
+with an injectable clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import ipaddress
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from enroll_app.home import station_home
+from enroll_app.services.keys import KeyStore
+from enroll_app.terminal.client import TerminalClient
+from enroll_app.terminal.errors import KeyRejected, TerminalError
+from enroll_app.terminal.protocol import DEFAULT_KEY, DEFAULT_PORT
+from enroll_app.terminal.records import DeviceInfo, Heartbeat
+from enroll_app.terminal.scan import (
+    DEFAULT_CONNECT_TIMEOUT,
+    ScanInputError,
+    ScanProgress,
+    hosts_of,
+    local_networks,
+    parse_subnet,
+    scan,
+)
+
+log = logging.getLogger(__name__)
+
+REGISTRY_FILE = "terminals.json"
+DEFAULT_OFFLINE_AFTER = 35.0  # three heartbeats at the default 10 s period, plus slack
+IDENTIFY_TIMEOUT = 3.0
+
+Clock = Callable[[], float]
+ClientFactory = Callable[..., TerminalClient]
+"""Makes a client: `factory(host, port, key, timeout=...)` (TerminalClient by default)."""
+
+
+class KeyStatus(enum.Enum):
+    """What the station knows about a terminal's key, as the operator sees it."""
+
+    UNKNOWN = "unknown"  # never reached
+    DEFAULT = "default"  # still the factory key "abc": anyone on the LAN can use it
+    OK = "ok"  # a key the station holds works
+    PENDING = "pending"  # a rotation could not be confirmed; old and new key both kept
+    REJECTED = "rejected"  # no key the station holds works
+
+
+class RegistryError(Exception):
+    """The operator asked for something the registry cannot do; the message says why."""
+
+
+@dataclass(frozen=True)
+class KnownTerminal:
+    """One terminal as the station knows it. `last_seen` is clock time (None: never seen).
+
+    `persons`, `clock_offset` (terminal minus this PC, seconds) and `problem` come from the
+    background refresh and are not persisted.
+    """
+
+    serial: str
+    host: str
+    port: int = DEFAULT_PORT
+    name: str = ""
+    app_version: str = ""
+    version: str = ""
+    key_status: KeyStatus = KeyStatus.UNKNOWN
+    last_seen: float | None = None
+    last_heartbeat: float | None = None
+    persons: int | None = None
+    clock_offset: float | None = None
+    problem: str = ""
+
+    @property
+    def address(self) -> str:
+        """`host:port` for display."""
+        return f"{self.host}:{self.port}"
+
+
+_PERSISTED = ("serial", "host", "port", "name", "app_version", "version", "key_status")
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """What discovery found at one address (`sn` None when no key the station holds works)."""
+
+    host: str
+    port: int
+    sn: str | None
+    name: str = ""
+    key_ok: bool = False
+    version: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The object `enroll-station discover --json` prints."""
+        return asdict(self)
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """(host, port) from "IP" or "IP:port" as an operator types it."""
+    host, _, port_text = text.strip().partition(":")
+    try:
+        ipaddress.IPv4Address(host)
+        port = int(port_text) if port_text else DEFAULT_PORT
+    except ValueError:
+        raise RegistryError(
+            f"{text!r} is not an address like 192.168.1.20 or 192.168.1.20:8088"
+        ) from None
+    if not 0 < port < 65536:
+        raise RegistryError(f"{port} is not a port number (1..65535)")
+    return host, port
+
+
+class TerminalRegistry:
+    """The known terminals, keyed by serial; runs on the event-loop thread.
+
+    Listeners added with `subscribe` are called with a serial whenever that terminal changes
+    (including going online or offline, noticed by `check_online`).
+    """
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        clock: Clock = time.time,
+        offline_after: float = DEFAULT_OFFLINE_AFTER,
+    ) -> None:
+        self._path = path if path is not None else station_home() / REGISTRY_FILE
+        self._clock = clock
+        self.offline_after = offline_after
+        self._terminals: dict[str, KnownTerminal] = {}
+        self._online: dict[str, bool] = {}
+        self._listeners: list[Callable[[str], None]] = []
+        self._load()
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def terminals(self) -> list[KnownTerminal]:
+        """Every known terminal, by name then serial."""
+        return sorted(self._terminals.values(), key=lambda t: (t.name.lower(), t.serial))
+
+    def get(self, serial: str) -> KnownTerminal:
+        """The terminal with `serial`; RegistryError if unknown."""
+        try:
+            return self._terminals[serial]
+        except KeyError:
+            raise RegistryError(f"No known terminal has the serial number {serial}") from None
+
+    def find(self, host: str, port: int) -> KnownTerminal | None:
+        """The terminal last seen at `host:port`, if any."""
+        return next((t for t in self._terminals.values() if (t.host, t.port) == (host, port)), None)
+
+    def serials(self) -> list[str]:
+        """Serials of every known terminal."""
+        return list(self._terminals)
+
+    def now(self) -> float:
+        """The registry's clock (injectable, for tests and for a simulated day)."""
+        return self._clock()
+
+    def is_online(self, terminal: KnownTerminal) -> bool:
+        """True when the terminal was seen within `offline_after` seconds."""
+        seen = terminal.last_seen
+        return seen is not None and self._clock() - seen <= self.offline_after
+
+    def counts(self) -> tuple[int, int]:
+        """(online, offline) terminals."""
+        online = sum(self.is_online(t) for t in self._terminals.values())
+        return online, len(self._terminals) - online
+
+    # ---- changing --------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(serial)` after every change of that terminal."""
+        self._listeners.append(listener)
+
+    def learn(self, host: str, port: int, info: DeviceInfo, key_status: KeyStatus) -> KnownTerminal:
+        """Record that the terminal `info.sn` answers at `host:port` (following a move)."""
+        if not info.sn:
+            raise RegistryError(f"The terminal at {host}:{port} did not report a serial number")
+        previous = self._terminals.get(info.sn)
+        if previous is not None and (previous.host, previous.port) != (host, port):
+            log.info("terminal %s moved from %s to %s:%s", info.sn, previous.address, host, port)
+        base = previous or KnownTerminal(serial=info.sn, host=host, port=port)
+        return self._put(
+            replace(
+                base,
+                host=host,
+                port=port,
+                name=info.name or base.name,
+                app_version=info.apk_version or base.app_version,
+                version=info.version or base.version,
+                key_status=key_status,
+                last_seen=self._clock(),
+                problem="",
+            )
+        )
+
+    def heartbeat(self, heartbeat: Heartbeat, peer: str) -> KnownTerminal:
+        """Record a heartbeat; an unknown serial becomes a known terminal on port 8088."""
+        host = _heartbeat_host(heartbeat.ip_address, peer)
+        now = self._clock()
+        previous = self._terminals.get(heartbeat.device_sn)
+        if previous is None:
+            base = KnownTerminal(serial=heartbeat.device_sn, host=host or peer)
+        elif host and host != previous.host:
+            log.info("terminal %s now at %s (heartbeat)", heartbeat.device_sn, host)
+            base = replace(previous, host=host)
+        else:
+            base = previous
+        return self._put(
+            replace(
+                base,
+                app_version=heartbeat.app_version or base.app_version,
+                last_seen=now,
+                last_heartbeat=now,
+            )
+        )
+
+    def update(self, serial: str, **changes: Any) -> KnownTerminal:
+        """Change fields of a known terminal (e.g. after a refresh)."""
+        return self._put(replace(self.get(serial), **changes))
+
+    def seen(self, serial: str) -> KnownTerminal:
+        """Record a successful call to the terminal now."""
+        return self.update(serial, last_seen=self._clock())
+
+    def remove(self, serial: str) -> None:
+        """Forget a terminal (its keys stay in the keyring until removed there)."""
+        self.get(serial)
+        del self._terminals[serial]
+        self._online.pop(serial, None)
+        self._save()
+        self._notify(serial)
+
+    def check_online(self) -> list[str]:
+        """Notice terminals that went online or offline since the last check; their serials."""
+        changed = [
+            serial
+            for serial, terminal in self._terminals.items()
+            if self._online.get(serial) != self.is_online(terminal)
+        ]
+        for serial in changed:
+            self._online[serial] = self.is_online(self._terminals[serial])
+            self._notify(serial)
+        return changed
+
+    def _put(self, terminal: KnownTerminal) -> KnownTerminal:
+        old = self._terminals.get(terminal.serial)
+        self._terminals[terminal.serial] = terminal
+        self._online[terminal.serial] = self.is_online(terminal)
+        if old is None or _persisted(old) != _persisted(terminal):
+            self._save()
+        self._notify(terminal.serial)
+        return terminal
+
+    def _notify(self, serial: str) -> None:
+        for listener in list(self._listeners):
+            listener(serial)
+
+    # ---- persistence -----------------------------------------------------------------------
+
+    def _load(self) -> None:
+        try:
+            raw = json.loads(self._path.read_text(encoding="utf-8"))
+            entries = raw["terminals"]
+            for entry in entries:
+                terminal = _from_json(entry)
+                self._terminals[terminal.serial] = terminal
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            # Keep the unreadable file for the support desk; start with what could be read.
+            backup = self._path.with_suffix(".unreadable.json")
+            with contextlib.suppress(OSError):
+                os.replace(self._path, backup)
+            log.warning("terminal list %s was unreadable (%s); kept as %s", self._path, exc, backup)
+
+    def _save(self) -> None:
+        data = {"version": 1, "terminals": [_persisted(t) for t in self._terminals.values()]}
+        tmp = self._path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self._path)
+
+
+def _persisted(terminal: KnownTerminal) -> dict[str, Any]:
+    out = {name: getattr(terminal, name) for name in _PERSISTED}
+    out["key_status"] = terminal.key_status.value
+    return out
+
+
+def _from_json(entry: dict[str, Any]) -> KnownTerminal:
+    known = {f.name for f in fields(KnownTerminal)} & set(_PERSISTED)
+    values = {k: v for k, v in entry.items() if k in known}
+    values["key_status"] = KeyStatus(values.get("key_status", "unknown"))
+    terminal = KnownTerminal(**values)
+    if not isinstance(terminal.serial, str) or not isinstance(terminal.host, str):
+        raise TypeError("serial and host must be text")
+    if not isinstance(terminal.port, int):
+        raise TypeError("port must be a number")
+    return terminal
+
+
+def _heartbeat_host(reported: str, peer: str) -> str:
+    """The terminal's address: what it reports, if it is a usable IPv4 address, else the peer."""
+    with contextlib.suppress(ValueError):
+        address = ipaddress.IPv4Address(reported.strip())
+        if not address.is_unspecified and not address.is_multicast:
+            return str(address)
+    return peer
+
+
+# ---- discovery -----------------------------------------------------------------------------
+
+
+class DiscoveryService:
+    """Finds terminals (scan or manual add), reads who they are, and keeps the registry live.
+
+    Qt-free; runs on the event loop. `networks` lists the subnets to scan when none are
+    given (this PC's own networks by default).
+    """
+
+    def __init__(
+        self,
+        registry: TerminalRegistry,
+        keys: KeyStore | None,
+        *,
+        client_factory: ClientFactory = TerminalClient,
+        networks: Callable[[], list[ipaddress.IPv4Network]] = local_networks,
+    ) -> None:
+        self.registry = registry
+        self._keys = keys
+        self._client_factory = client_factory
+        self._networks = networks
+
+    async def discover(
+        self,
+        subnets: Sequence[str] = (),
+        port: int = DEFAULT_PORT,
+        *,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        progress: ScanProgress | None = None,
+    ) -> list[Discovered]:
+        """Scan `subnets` (CIDR text; this PC's networks when empty) for terminals on `port`.
+
+        Terminals whose key the station holds are added to (or updated in) the registry.
+        Raises ScanInputError for a subnet that cannot be scanned.
+        """
+        networks = [parse_subnet(s) for s in subnets] if subnets else self._networks()
+        if not networks:
+            raise ScanInputError("This PC has no IPv4 network to scan; give a subnet")
+        found = await scan(
+            hosts_of(networks), port, connect_timeout=connect_timeout, progress=progress
+        )
+        return list(await asyncio.gather(*(self.identify(f.host, f.port) for f in found)))
+
+    async def add(self, address: str, key: str | None = None) -> Discovered:
+        """Add the terminal at "IP[:port]", trying `key` first if given.
+
+        Raises RegistryError for a malformed address and TerminalError when nothing answers
+        there; a terminal that rejects every key comes back with `sn` None.
+        """
+        host, port = parse_address(address)
+        return await self.identify(host, port, strict=True, extra_key=key)
+
+    async def identify(
+        self, host: str, port: int, *, strict: bool = False, extra_key: str | None = None
+    ) -> Discovered:
+        """Read the serial and versions at `host:port` with the keys the station holds.
+
+        Never calls `open`. With `strict`, a terminal that does not answer raises its
+        TerminalError; otherwise it is reported with `sn` None.
+        """
+        keys = self._candidates(host, port)
+        if extra_key:
+            keys = [extra_key, *(k for k in keys if k != extra_key)]
+        for key in keys:
+            try:
+                info = await self._device_info(host, port, key)
+            except KeyRejected:
+                continue
+            except TerminalError:
+                if strict:
+                    raise
+                return Discovered(host, port, None)
+            self._learn(host, port, info, key)
+            return Discovered(host, port, info.sn or None, info.name, True, info.apk_version)
+        self._mark_rejected(host, port)
+        return Discovered(host, port, None)
+
+    def on_heartbeat(self, heartbeat: Heartbeat, peer: str) -> None:
+        """Receiver callback: a heartbeat keeps its terminal online and its address current."""
+        self.registry.heartbeat(heartbeat, peer)
+
+    async def _device_info(self, host: str, port: int, key: str) -> DeviceInfo:
+        async with self._client_factory(
+            host, port, key, timeout=IDENTIFY_TIMEOUT, retries=0
+        ) as client:
+            return await client.get_device_info()
+
+    def _candidates(self, host: str, port: int) -> list[str]:
+        if self._keys is None:
+            return [DEFAULT_KEY]
+        here = self.registry.find(host, port)
+        serials = [here.serial] if here else []
+        serials += [s for s in self.registry.serials() if s not in serials]
+        return self._keys.candidates(serials)
+
+    def _learn(self, host: str, port: int, info: DeviceInfo, key: str) -> None:
+        if not info.sn:
+            return
+        if self._keys is not None:
+            self._keys.remember_working(info.sn, key)
+        status = KeyStatus.DEFAULT if key == DEFAULT_KEY else KeyStatus.OK
+        self.registry.learn(host, port, info, status)
+
+    def _mark_rejected(self, host: str, port: int) -> None:
+        known = self.registry.find(host, port)
+        if known is not None:
+            self.registry.update(
+                known.serial,
+                key_status=KeyStatus.REJECTED,
+                last_seen=self.registry.now(),
+                problem="The terminal rejected every key this station holds",
+            )
