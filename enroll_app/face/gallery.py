@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -111,12 +112,21 @@ def normalise(embedding: Any, dim: int) -> FloatArray:
     vec = np.asarray(embedding, dtype=np.float32).reshape(-1)
     if vec.shape != (dim,):
         raise EmbeddingError(f"An embedding must have {dim} values, this one has {vec.size}")
-    if not np.all(np.isfinite(vec)):
+    unit: FloatArray = normalise_rows(vec[None, :], dim)[0]
+    return unit
+
+
+def normalise_rows(embeddings: Any, dim: int) -> FloatArray:
+    """A (count, dim) block of embeddings as contiguous float32 unit rows, or `EmbeddingError`."""
+    block = np.asarray(embeddings, dtype=np.float32)
+    if block.ndim != 2 or block.shape[1] != dim:
+        raise EmbeddingError(f"Embeddings must be rows of {dim} values, not shape {block.shape}")
+    if not np.all(np.isfinite(block)):
         raise EmbeddingError("The embedding contains NaN or infinite values")
-    norm = float(np.linalg.norm(vec))
-    if norm < _MIN_NORM:
+    norms = np.linalg.norm(block, axis=1, keepdims=True)
+    if np.any(norms < _MIN_NORM):
         raise EmbeddingError("The embedding is all zeros")
-    return np.ascontiguousarray(vec / norm, dtype=np.float32)
+    return np.ascontiguousarray(block / norms, dtype=np.float32)
 
 
 def cosine(a: Any, b: Any) -> float:
@@ -249,7 +259,28 @@ class Gallery:
             if person_id in self._rows_of:
                 raise PersonAlreadyInGallery(f"Person {person_id} is already in the gallery")
             self._rows_of[person_id] = []
-            self._append(person_id, vec)
+            self._append([person_id], vec[None, :])
+
+    def add_many(
+        self, person_ids: Sequence[str], embeddings: Any, *, pack: str | None = None
+    ) -> None:
+        """Add persons in bulk (loading a store): row i of `embeddings` belongs to
+        `person_ids[i]`; an id repeated in the batch gives that person several embeddings.
+
+        All or nothing: if any id is already held or any row is bad, nothing is added.
+        """
+        ids = [_check_person_id(pid) for pid in person_ids]
+        self._check_pack(pack)
+        block = normalise_rows(embeddings, self.dim)
+        if len(block) != len(ids):
+            raise ValueError(f"{len(ids)} person ids but {len(block)} embeddings")
+        with self._lock:
+            held = next((pid for pid in ids if pid in self._rows_of), None)
+            if held is not None:
+                raise PersonAlreadyInGallery(f"Person {held} is already in the gallery")
+            for pid in ids:
+                self._rows_of.setdefault(pid, [])
+            self._append(ids, block)
 
     def update(self, person_id: str, embedding: Any, *, pack: str | None = None) -> None:
         """Replace all embeddings of a held person by this one."""
@@ -257,14 +288,14 @@ class Gallery:
         with self._lock:
             self._drop_person(person_id)
             self._rows_of[person_id] = []
-            self._append(person_id, vec)
+            self._append([person_id], vec[None, :])
 
     def extend(self, person_id: str, embedding: Any, *, pack: str | None = None) -> None:
         """Add another embedding (another photo) to a held person."""
         vec = self._accept(person_id, embedding, pack)
         with self._lock:
             self._require(person_id)
-            self._append(person_id, vec)
+            self._append([person_id], vec[None, :])
 
     def remove(self, person_id: str) -> None:
         """Forget a person and all their embeddings; `PersonNotInGallery` if not held."""
@@ -291,13 +322,16 @@ class Gallery:
         """Validate arguments before taking the lock; returns the normalised embedding."""
         if person_id is not None:
             _check_person_id(person_id)
+        self._check_pack(pack)
+        return normalise(embedding, self.dim)
+
+    def _check_pack(self, pack: str | None) -> None:
         if pack is not None and pack != self.pack:
             raise PackMismatch(
                 f"This embedding was made by model pack {pack!r} but the gallery holds "
                 f"{self.pack!r} embeddings; embeddings of different packs cannot be compared. "
                 f"Re-compute it with {self.pack!r}."
             )
-        return normalise(embedding, self.dim)
 
     def _require(self, person_id: str) -> list[int]:
         try:
@@ -305,19 +339,21 @@ class Gallery:
         except KeyError:
             raise PersonNotInGallery(f"Person {person_id} is not in the gallery") from None
 
-    def _append(self, person_id: str, vec: FloatArray) -> None:
-        if self._rows == len(self._vectors):
-            self._grow()
-        row = self._rows
-        self._vectors[row] = vec
-        codes, scales = _Int8Scan.encode(vec[None, :])
-        self._codes[row], self._scales[row] = codes[0], scales[0]
-        self._owner.append(person_id)
-        self._rows_of[person_id].append(row)
-        self._rows += 1
+    def _append(self, person_ids: list[str], block: FloatArray) -> None:
+        """Append normalised rows; `_rows_of` already has an entry for every id."""
+        start, end = self._rows, self._rows + len(block)
+        if end > len(self._vectors):
+            self._grow(end)
+        self._vectors[start:end] = block
+        self._codes[start:end], self._scales[start:end] = _Int8Scan.encode(block)
+        for row, pid in enumerate(person_ids, start):
+            self._owner.append(pid)
+            self._rows_of[pid].append(row)
+        self._rows = end
 
-    def _grow(self) -> None:
-        capacity = len(self._vectors) * 2
+    def _grow(self, needed: int) -> None:
+        # Doubling keeps a series of adds amortised O(1) per row.
+        capacity = max(needed, len(self._vectors) * 2)
         self._vectors = _resized(self._vectors, capacity)
         self._codes = _resized(self._codes, capacity)
         self._scales = _resized(self._scales, capacity)

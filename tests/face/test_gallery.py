@@ -159,6 +159,34 @@ def test_person_with_several_photos_counts_once_with_the_best_similarity() -> No
         gallery.extend("0001", front)
 
 
+def test_add_many_loads_in_bulk_with_repeated_ids_as_extra_photos() -> None:
+    gallery = Gallery(PACK)
+    vectors = unit_vectors(5, 16)
+    gallery.add_many(["001", "002", "001", "003", "004"], vectors, pack=PACK)
+    assert len(gallery) == 4
+    assert gallery.embedding_count == 5
+    assert ids(gallery.search(vectors[2], k=1, pack=PACK)) == ["001"]
+    assert ids(gallery.search(vectors[4], k=1, pack=PACK)) == ["004"]
+
+
+def test_add_many_is_all_or_nothing() -> None:
+    gallery = Gallery(PACK)
+    vectors = unit_vectors(3, 17)
+    gallery.add("002", vectors[0])
+    with pytest.raises(PersonAlreadyInGallery, match="Person 002"):
+        gallery.add_many(["001", "002"], vectors[1:])
+    bad = vectors.copy()
+    bad[2] = np.nan
+    with pytest.raises(EmbeddingError, match="NaN"):
+        gallery.add_many(["005", "006", "007"], bad)
+    with pytest.raises(ValueError, match="2 person ids but 3 embeddings"):
+        gallery.add_many(["005", "006"], vectors)
+    with pytest.raises(PackMismatch):
+        gallery.add_many(["005"], vectors[:1], pack="buffalo_l")
+    assert len(gallery) == 1
+    assert gallery.embedding_count == 1
+
+
 def test_embeddings_are_renormalised() -> None:
     gallery = Gallery(PACK)
     v = unit_vectors(1, 9)[0]
