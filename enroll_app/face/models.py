@@ -5,6 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,6 +26,8 @@ MODELS_DIR_ENV = "ENROLL_STATION_MODELS_DIR"
 # later load verifies against it, so a file changed after install is still caught.
 RECORDED_HASHES_FILE = "enroll-station-sha256.json"
 DOWNLOAD_BASE_URL = "https://github.com/deepinsight/insightface/releases/download/v0.7"
+# No model file comes near this; a larger zip member is damage or a zip bomb.
+MAX_MODEL_BYTES = 1 << 30
 
 DETECTION = "detection"
 LANDMARKS = "landmarks"
@@ -263,3 +270,74 @@ def pack_status(name: str, folder: Path | None = None) -> PackStatus:
     except ModelPackError as exc:
         return PackStatus(spec, place[1] if place else None, place[0] if place else None, str(exc))
     return PackStatus(spec, pack.folder, pack.source, None)
+
+
+def install_from_zip(name: str, zip_path: Path) -> ModelPack:
+    """Install pack `name` from a zip (files at its root or in one folder) and verify it."""
+    spec = pack_spec(name)
+    try:
+        with zipfile.ZipFile(zip_path) as archive, _staging(spec) as staging:
+            for pack_file in spec.files:
+                _extract(archive, pack_file, staging / pack_file.name, zip_path)
+            return _commit(spec, staging)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise ModelPackError(f"{zip_path} is not a readable zip file: {exc}") from exc
+
+
+def install_from_folder(name: str, folder: Path) -> ModelPack:
+    """Install pack `name` by copying its files from `folder` (official or other names)."""
+    spec = pack_spec(name)
+    with _staging(spec) as staging:
+        for pack_file in spec.files:
+            path = _locate(folder, pack_file)
+            if path is None:
+                raise ModelPackError(f"{folder} does not hold {pack_file.name} of {spec.name}")
+            shutil.copyfile(path, staging / pack_file.name)
+        return _commit(spec, staging)
+
+
+def _extract(archive: zipfile.ZipFile, pack_file: PackFile, dest: Path, zip_path: Path) -> None:
+    names = {pack_file.name, *pack_file.aliases}
+    # Match on the base name only: official zips differ in whether files sit in a folder, and
+    # it keeps a crafted member path ("../x") from ever choosing where we write.
+    member = next(
+        (m for m in archive.infolist() if not m.is_dir() and Path(m.filename).name in names), None
+    )
+    if member is None:
+        raise ModelPackError(f"{zip_path} does not hold {pack_file.name}")
+    if member.file_size > MAX_MODEL_BYTES:
+        raise ModelPackError(f"{member.filename} in {zip_path} is implausibly large")
+    with archive.open(member) as src, dest.open("wb") as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+
+
+@contextmanager
+def _staging(spec: PackSpec) -> Iterator[Path]:
+    """A scratch folder beside the installed packs, so the final move is a rename."""
+    root = station_models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".install-{spec.name}-", dir=root))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _commit(spec: PackSpec, staging: Path) -> ModelPack:
+    """Check published hashes, record all hashes, then swap the staged pack into place."""
+    for pack_file in spec.files:
+        if pack_file.sha256 and file_sha256(staging / pack_file.name) != pack_file.sha256:
+            raise ModelPackError(
+                f"{pack_file.name} does not match the published checksum of {spec.name}; "
+                "the pack was not installed"
+            )
+    record_hashes(staging, spec)
+    target = station_models_dir() / spec.name
+    if target.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".old-{spec.name}-", dir=target.parent))
+        target.rename(retired / spec.name)
+        staging.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        staging.rename(target)
+    return verify_folder(spec, target, "station")
