@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from enroll_app.face.pose import eye_centres, roll_degrees
+from enroll_app.face.pose import LEFT_EYE, RIGHT_EYE, eye_centres, roll_degrees
 from enroll_app.face.types import Image
 
 # The face is measured at most this many pixels between the eyes: large faces are scaled down
@@ -42,24 +42,50 @@ class FaceRegionMeasures:
     uniformity: float
 
 
-def face_patch(image: Image, landmarks: Landmarks) -> tuple[Image, npt.NDArray[np.float64]]:
-    """The face levelled and scaled to at most `MEASURE_EYE_DISTANCE`, grey, with its landmarks."""
+def face_patch(
+    image: Image, landmarks: Landmarks
+) -> tuple[Image, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """The face levelled and scaled to at most `MEASURE_EYE_DISTANCE` between the eyes, in grey;
+    its landmarks in the patch; and which patch pixels lie inside the source image."""
     import cv2
 
     left, right = eye_centres(landmarks)
     distance = float(np.linalg.norm(right - left))
     scale = min(1.0, MEASURE_EYE_DISTANCE / max(distance, 1.0))
-    size_x = round(2 * _PATCH_HALF_WIDTH * distance * scale)
-    size_y = round((_PATCH_ABOVE + _PATCH_BELOW) * distance * scale)
+    size_x = max(round(2 * _PATCH_HALF_WIDTH * distance * scale), 8)
+    size_y = max(round((_PATCH_ABOVE + _PATCH_BELOW) * distance * scale), 8)
     centre = (left + right) / 2
-    matrix = cv2.getRotationMatrix2D(
-        (float(centre[0]), float(centre[1])), roll_degrees(left, right), scale
+    matrix = np.asarray(
+        cv2.getRotationMatrix2D(
+            (float(centre[0]), float(centre[1])), roll_degrees(left, right), scale
+        ),
+        dtype=np.float64,
     )
     matrix[:, 2] += (size_x / 2 - centre[0], _PATCH_ABOVE * distance * scale - centre[1])
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-    patch = cv2.warpAffine(grey, matrix, (size_x, size_y), flags=cv2.INTER_AREA)
+    # Only the face's own pixels are warped (and then made grey), never the whole frame.
+    patch = cv2.warpAffine(image, matrix, (size_x, size_y), flags=cv2.INTER_AREA)
+    if patch.ndim == 3:
+        patch = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY)
     points = np.asarray(landmarks, dtype=np.float64) @ matrix[:, :2].T + matrix[:, 2]
-    return np.asarray(patch, dtype=np.uint8), points
+    return (
+        np.asarray(patch, dtype=np.uint8),
+        points,
+        _inside_source(matrix, patch.shape, image.shape),
+    )
+
+
+def _inside_source(
+    matrix: npt.NDArray[np.float64], patch_shape: tuple[int, ...], image_shape: tuple[int, ...]
+) -> npt.NDArray[np.bool_]:
+    """Patch pixels whose source position lies inside the image (not border fill)."""
+    import cv2
+
+    inverse = cv2.invertAffineTransform(matrix)
+    ys, xs = np.mgrid[0 : patch_shape[0], 0 : patch_shape[1]].astype(np.float64)
+    sx = inverse[0, 0] * xs + inverse[0, 1] * ys + inverse[0, 2]
+    sy = inverse[1, 0] * xs + inverse[1, 1] * ys + inverse[1, 2]
+    height, width = image_shape[:2]
+    return np.asarray((sx >= 0.5) & (sy >= 0.5) & (sx <= width - 1.5) & (sy <= height - 1.5))
 
 
 def face_mask(shape: tuple[int, ...], points: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
@@ -72,21 +98,12 @@ def face_mask(shape: tuple[int, ...], points: npt.NDArray[np.float64]) -> npt.ND
     return mask.astype(bool)
 
 
-def visible_mask(image: Image, landmarks: Landmarks) -> npt.NDArray[np.bool_]:
-    """In the face patch: which pixels come from inside the source image (not border fill)."""
-    import cv2
-
-    ones = np.full(image.shape[:2], 255, dtype=np.uint8)
-    patch, _ = face_patch(ones, landmarks)
-    return np.asarray(cv2.erode(patch, np.ones((3, 3), np.uint8)) > 0)
-
-
 def measure_face(image: Image, landmarks: Landmarks) -> FaceRegionMeasures:
     """Brightness, contrast, sharpness and lighting balance of the face in `image`."""
     import cv2
 
-    patch, points = face_patch(image, landmarks)
-    mask = face_mask(patch.shape, points) & visible_mask(image, landmarks)
+    patch, points, inside = face_patch(image, landmarks)
+    mask = face_mask(patch.shape, points) & inside
     if mask.sum() < 16:
         return FaceRegionMeasures(brightness=0.0, contrast=0.0, sharpness=0.0, uniformity=0.0)
     luma = patch.astype(np.float32)
@@ -117,3 +134,17 @@ def _uniformity(
         return 0.0
     means = sorted(float(h.mean()) for h in halves)
     return means[0] / max(means[1], 1e-3)
+
+
+def eye_openness(landmarks: Landmarks) -> float:
+    """How open the less open eye is: mean lid gap over eye width (about 0.3 open, 0.1 shut)."""
+    pts = np.asarray(landmarks, dtype=np.float64)
+    return min(_openness(pts[list(eye)]) for eye in (LEFT_EYE, RIGHT_EYE))
+
+
+def _openness(eye: npt.NDArray[np.float64]) -> float:
+    # Contour order: outer corner, three upper-lid points, inner corner, three lower-lid points
+    # running back; pairs (1, 7), (2, 6), (3, 5) face each other across the eye.
+    gaps = [np.linalg.norm(eye[a] - eye[b]) for a, b in ((1, 7), (2, 6), (3, 5))]
+    width = float(np.linalg.norm(eye[0] - eye[4]))
+    return float(np.mean(gaps)) / max(width, 1e-6)
