@@ -8,7 +8,7 @@ from pathlib import Path
 
 from enroll_app.terminal.protocol import DEFAULT_PORT, MAX_PERSONS
 
-PROFILES = ("spec", "acs-1.1.143", "acs-legacy-ms")
+PROFILES = ("spec", "acs-1.1.143", "acs-legacy-ms")  # see profiles.py
 
 
 @dataclass
@@ -65,7 +65,6 @@ class Faults:
     fail_rate: float = 0.0
     drop_rate: float = 0.0
     capacity: int = MAX_PERSONS
-    clock_skew_s: float = 0.0
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     @classmethod

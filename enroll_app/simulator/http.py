@@ -74,9 +74,12 @@ class Request:
         return "gzip" in self.headers.get("accept-encoding", "").lower()
 
 
-async def read_request(reader: asyncio.StreamReader) -> Request | None:
-    """Read one request; None when the client closed the connection between requests."""
-    head = await _read_head(reader)
+async def read_request(
+    reader: asyncio.StreamReader, idle_timeout: float | None = None
+) -> Request | None:
+    """Read one request; None when the client closed the connection between requests or sent
+    nothing for `idle_timeout` seconds (an idle keep-alive connection)."""
+    head = await _read_head(reader, idle_timeout)
     if head is None:
         return None
     request = parse_head(head)
@@ -84,12 +87,17 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     return request
 
 
-async def _read_head(reader: asyncio.StreamReader) -> bytes | None:
+async def _read_head(reader: asyncio.StreamReader, idle_timeout: float | None) -> bytes | None:
     lines: list[bytes] = []
     size = 0
     while True:
         try:
-            line = await reader.readline()
+            if lines or size:
+                line = await reader.readline()
+            else:
+                line = await asyncio.wait_for(reader.readline(), idle_timeout)
+        except TimeoutError:
+            return None
         except (ValueError, asyncio.LimitOverrunError) as exc:
             raise HttpError(431, "request head too large") from exc
         size += len(line)

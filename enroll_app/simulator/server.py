@@ -1,57 +1,89 @@
-"""`SimulatedTerminal`: one simulated terminal listening on host:port, with faults and reboot."""
+"""`SimulatedTerminal`: one simulated terminal on a real socket, with faults and reboots."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import secrets
-import time
+import logging
 from pathlib import Path
 from types import TracebackType
 
-from enroll_app.simulator.config import Faults, SimConfig, is_serial
-from enroll_app.simulator.http import HttpError, Reply, encode_reply, read_request
-from enroll_app.terminal.protocol import DEFAULT_KEY
+from enroll_app.simulator.camera import Camera
+from enroll_app.simulator.config import Faults, SimConfig
+from enroll_app.simulator.control import control_reply, is_control
+from enroll_app.simulator.device import Device, PassOutcome
+from enroll_app.simulator.faces import EngineJudge, FaceJudge
+from enroll_app.simulator.http import HttpError, Reply, Request, encode_reply, read_request
+from enroll_app.simulator.profiles import Profile, profile_named
+from enroll_app.simulator.results import DropConnection
+from enroll_app.simulator.router import respond
+from enroll_app.simulator.state import Storage
+from enroll_app.simulator.uploads import Uploads
+
+log = logging.getLogger(__name__)
+REBOOT_DELAY_S = (3.0, 0.1)  # (realistic, fast): from the reply until the listener closes
+REBOOT_OFFLINE_S = (3.0, 0.2)  # how long the terminal stays away
 
 
 class SimulatedTerminal:
-    """A terminal on a real socket: `async with SimulatedTerminal(cfg) as term: ...`."""
+    """A terminal on a real socket: `async with SimulatedTerminal(cfg) as term: ...`.
 
-    def __init__(self, config: SimConfig) -> None:
+    Runs on the event loop that calls `start`. `host`, `port` (the bound one when configured
+    as 0), `serial` and `base_url` describe it; `faults` can be changed at any time.
+    `judge` replaces the face engine (the default is the real one, loaded on first use).
+    """
+
+    def __init__(self, config: SimConfig, judge: FaceJudge | None = None) -> None:
         self.config = config
+        self.profile: Profile = profile_named(config.profile)
         self.faults = Faults.from_config(config)
-        self.data_dir = Path(config.data_dir)
+        self.storage = Storage(Path(config.data_dir))
+        self.serial = config.serial or self.storage.serial()
         self.host = config.host
         self.port = config.port
-        self.serial = config.serial or _stored_serial(self.data_dir)
+        self.camera = Camera(Path(config.photos_dir) if config.photos_dir else None)
+        self.judge: FaceJudge = judge or EngineJudge()
+        self.boot_count = 0
+        self._device: Device | None = None
+        self._uploads: Uploads | None = None
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._reboot_task: asyncio.Task[None] | None = None
+        self._booted = asyncio.Event()
+
+    # -- facts -------------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
         """`http://host:port` of the terminal."""
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def device(self) -> Device:
+        """The booted device (state, clock, gallery); RuntimeError while it is down."""
+        if self._device is None:
+            raise RuntimeError("the simulated terminal is not running")
+        return self._device
+
+    @property
+    def running(self) -> bool:
+        """True while the terminal listens (False before start, after stop, during a reboot)."""
+        return self._server is not None
+
+    # -- life cycle --------------------------------------------------------------------------
+
     async def start(self) -> None:
-        """Bind the listener; with port 0 `port` becomes the ephemeral port."""
-        self._server = await asyncio.start_server(self._serve, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
+        """Boot: load the data folder and listen; with port 0, `port` becomes the bound port."""
+        await self._boot()
 
     async def stop(self) -> None:
-        """Close the listener and every open connection."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        await self._drop_connections()
-
-    async def _drop_connections(self) -> None:
-        # Python 3.11's Server.wait_closed does not wait for handlers: cancel them ourselves.
-        tasks = list(self._connections)
-        for task in tasks:
+        """Shut down for good (also in the middle of a reboot)."""
+        task, self._reboot_task = self._reboot_task, None
+        if task is not None and task is not asyncio.current_task():
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._shutdown()
 
     async def __aenter__(self) -> SimulatedTerminal:
         await self.start()
@@ -65,47 +97,125 @@ class SimulatedTerminal:
     ) -> None:
         await self.stop()
 
+    async def wait_booted(self, count: int) -> None:
+        """Wait until the terminal has booted `count` times in all (1 = first start)."""
+        while self.boot_count < count or not self._booted.is_set():
+            await self._booted.wait()
+            if self.boot_count < count:
+                await asyncio.sleep(0)  # the event stays set while up; yield to the reboot task
+
+    async def pass_door(self, person_id: str, pass_type: int = 0) -> PassOutcome:
+        """Someone enrolled stands at the door (KeyError if unknown): like `POST /_sim/pass`."""
+        device = self.device
+        return device.pass_door(device.state.persons[person_id], pass_type)
+
+    async def uploads_idle(self) -> None:
+        """Wait until no record upload round is running."""
+        if self._uploads is not None:
+            await self._uploads.idle()
+
+    async def _boot(self) -> None:
+        device = Device(
+            storage=self.storage,
+            profile=self.profile,
+            judge=self.judge,
+            faults=self.faults,
+            camera=self.camera,
+            serial=self.serial,
+            host=self.host,
+            fast=self.config.fast,
+        )
+        device.on_reboot = self._request_reboot
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._device = device
+        self._uploads = Uploads(device)
+        self._uploads.start()
+        self.boot_count += 1
+        self._booted.set()
+        log.info("terminal %s listening on %s (%s)", self.serial, self.base_url, self.profile.name)
+
+    async def _shutdown(self) -> None:
+        self._booted.clear()
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+        await self._drop_connections()
+        uploads, self._uploads = self._uploads, None
+        if uploads is not None:
+            await uploads.stop()
+        self._device = None
+
+    async def _drop_connections(self) -> None:
+        # Python 3.11's Server.wait_closed does not wait for handlers: cancel them ourselves.
+        tasks = [t for t in self._connections if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _request_reboot(self) -> None:
+        if self._reboot_task is None or self._reboot_task.done():
+            self._reboot_task = asyncio.create_task(self._reboot(), name="sim-reboot")
+
+    async def _reboot(self) -> None:
+        fast = int(self.config.fast)
+        await asyncio.sleep(REBOOT_DELAY_S[fast])
+        log.info("terminal %s rebooting", self.serial)
+        await self._shutdown()
+        await asyncio.sleep(REBOOT_OFFLINE_S[fast])
+        await self._boot()
+
+    # -- connections -------------------------------------------------------------------------
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
         task.add_done_callback(self._connections.discard)
-        # Swallow our own cancellation at stop(): Python 3.11's stream callback would log it.
+        # Swallow our own cancellation at shutdown: Python 3.11's stream callback would log it.
         with contextlib.suppress(ConnectionError, asyncio.CancelledError):
             try:
-                while True:
-                    request = await read_request(reader)
-                    if request is None:
-                        break
-                    body = json.dumps({"status": 0, "msg": "ok", "data": {"ts": time.time()}})
-                    writer.write(
-                        encode_reply(
-                            Reply(200, body.encode()),
-                            keep_alive=request.keep_alive,
-                            gzip_body=False,
-                        )
-                    )
-                    await writer.drain()
-                    if not request.keep_alive:
-                        break
-            except HttpError as exc:
-                writer.write(
-                    encode_reply(Reply(exc.status, b""), keep_alive=False, gzip_body=False)
-                )
+                await self._conversation(reader, writer)
             finally:
                 writer.close()
 
+    async def _conversation(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        while True:
+            try:
+                request = await read_request(reader, self.profile.idle_timeout_s)
+            except HttpError as exc:
+                reply = Reply(exc.status, f"{exc}\n".encode(), "text/plain")
+                writer.write(encode_reply(reply, keep_alive=False, gzip_body=False))
+                await writer.drain()
+                return
+            if request is None:
+                return
+            answer = await self._reply(request)
+            if answer is None:
+                return  # dropped: close without a word
+            keep = request.keep_alive
+            zipped = self.profile.gzip and request.accepts_gzip() and not is_control(request)
+            writer.write(encode_reply(answer, keep_alive=keep, gzip_body=zipped))
+            await writer.drain()
+            if not keep:
+                return
 
-def _stored_serial(data_dir: Path) -> str:
-    path = data_dir / "serial"
-    with contextlib.suppress(OSError):
-        text = path.read_text().strip()
-        if is_serial(text):
-            return text
-    data_dir.mkdir(parents=True, exist_ok=True)
-    serial = secrets.token_hex(8)
-    path.write_text(serial)
-    return serial
-
-
-_ = DEFAULT_KEY
+    async def _reply(self, request: Request) -> Reply | None:
+        device = self.device
+        if is_control(request):
+            return control_reply(device, request)
+        if self.faults.latency_ms > 0:
+            await asyncio.sleep(self.faults.latency_ms / 1000)
+        try:
+            reply = await respond(device, request)
+        except DropConnection as exc:
+            log.info("terminal %s drops the connection: %s", self.serial, exc)
+            return None
+        except Exception:
+            log.exception("simulator bug while answering %s %s", request.method, request.path)
+            return Reply(500, b"SERVER INTERNAL ERROR\n", "text/plain")
+        # A dropped reply after the work was done: the nastier case for a client's retries.
+        return None if self.faults.should_drop() else reply
