@@ -26,7 +26,7 @@ from enroll_app.services.keys import KeyStore
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.errors import KeyRejected, TerminalError
 from enroll_app.terminal.protocol import DEFAULT_KEY, DEFAULT_PORT
-from enroll_app.terminal.records import DeviceInfo, Heartbeat
+from enroll_app.terminal.records import DeviceInfo, Heartbeat, PassRecord
 from enroll_app.terminal.scan import (
     DEFAULT_CONNECT_TIMEOUT,
     ScanInputError,
@@ -435,3 +435,64 @@ class DiscoveryService:
                 last_seen=self.registry.now(),
                 problem="The terminal rejected every key this station holds",
             )
+
+
+# ---- pass records --------------------------------------------------------------------------
+
+RECORDS_FILE = "pass-records.jsonl"
+
+
+class PassRecordLog:
+    """Pass records uploaded by terminals, appended to a JSON-lines file and flushed to disk
+    before the receiver acknowledges them (until the store takes them over).
+
+    Photos go next to it as `<serial>-<ts>.jpg` in `pass-photos/`. `on_stored(record)` is
+    called after each record is safely written.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder if folder is not None else station_home()
+        self._lock = asyncio.Lock()
+        self.listeners: list[Callable[[PassRecord], None]] = []
+
+    @property
+    def path(self) -> Path:
+        """The JSON-lines file."""
+        return self._folder / RECORDS_FILE
+
+    async def store(self, record: PassRecord) -> None:
+        """Write `record` durably (in a worker thread); raises OSError when the disk refuses."""
+        async with self._lock:
+            await asyncio.to_thread(self._write, record)
+        for listener in list(self.listeners):
+            listener(record)
+
+    def read(self) -> list[PassRecord]:
+        """Every record stored so far (lines that cannot be read are skipped and logged)."""
+        records: list[PassRecord] = []
+        with contextlib.suppress(FileNotFoundError), self.path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                try:
+                    entry = json.loads(line)
+                    record = PassRecord.from_protocol(entry)
+                    records.append(replace(record, device_sn=str(entry.get("deviceSn", ""))))
+                except (ValueError, AttributeError, TypeError) as exc:
+                    log.warning("%s line %d unreadable: %s", self.path, number, exc)
+        return records
+
+    def _write(self, record: PassRecord) -> None:
+        self._folder.mkdir(parents=True, exist_ok=True)
+        if record.photo:
+            photos = self._folder / "pass-photos"
+            photos.mkdir(exist_ok=True)
+            name = f"{_safe(record.device_sn)}-{record.ts:.3f}-{_safe(record.person_id)}.jpg"
+            (photos / name).write_bytes(record.photo)
+        line = json.dumps(record.to_protocol(), ensure_ascii=False) + "\n"
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(line)
+            out.flush()
+            os.fsync(out.fileno())
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:64]

@@ -20,7 +20,7 @@ from enroll_app.services.discovery import (
     KnownTerminal,
     TerminalRegistry,
 )
-from enroll_app.services.keys import KeyStore, check_key
+from enroll_app.services.keys import KeyStore, KeyStoreError, check_key
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.errors import KeyRejected, TerminalError, TerminalUnreachable
 from enroll_app.terminal.protocol import DEFAULT_KEY, MAX_PERSONS
@@ -65,12 +65,14 @@ class TerminalService:
     """The terminal management use cases over the registry, the key store and the client.
 
     Runs on the event loop; holds no UI state. `clock` is this PC's wall clock (epoch s).
+    Without a key store (no usable keyring) only the factory key is tried and keys cannot
+    be changed.
     """
 
     def __init__(
         self,
         registry: TerminalRegistry,
-        keys: KeyStore,
+        keys: KeyStore | None,
         *,
         client_factory: ClientFactory = TerminalClient,
         clock: Callable[[], float] = time.time,
@@ -168,6 +170,7 @@ class TerminalService:
 
         If the check fails, both keys are kept (the new one as pending) and the result says so.
         """
+        keys = self._key_store()
         check_key(new_key)
         terminal = self.registry.get(serial)
         current = await self._working_key(terminal)
@@ -176,7 +179,7 @@ class TerminalService:
                 await client.set_device_key(new_key)
         except TerminalUnreachable as exc:
             # The terminal may have taken the key before the connection broke: keep it.
-            self.keys.set_pending(serial, new_key)
+            keys.set_pending(serial, new_key)
             return self._unconfirmed(serial, exc.operator_text)
         return await self._confirm(terminal, new_key)
 
@@ -187,6 +190,7 @@ class TerminalService:
         progress: Callable[[int, int], None] | None = None,
     ) -> list[RotationResult]:
         """Rotate several terminals to `new_key`, one after another; a result per terminal."""
+        self._key_store()
         check_key(new_key)
         targets = list(serials)
         results: list[RotationResult] = []
@@ -201,16 +205,21 @@ class TerminalService:
 
     def set_site_key(self, key: str) -> None:
         """Store the site key (used for every terminal without a key of its own)."""
-        self.keys.set_site_key(key)
+        self._key_store().set_site_key(key)
+
+    def _key_store(self) -> KeyStore:
+        if self.keys is None:
+            raise KeyStoreError("Keys cannot be changed: this PC has no usable keyring")
+        return self.keys
 
     async def _confirm(self, terminal: KnownTerminal, new_key: str) -> RotationResult:
         try:
             async with self._client(terminal, new_key) as client:
                 await client.get_time()
         except TerminalError as exc:
-            self.keys.set_pending(terminal.serial, new_key)
+            self._key_store().set_pending(terminal.serial, new_key)
             return self._unconfirmed(terminal.serial, exc.operator_text)
-        self.keys.set_key(terminal.serial, new_key)
+        self._key_store().set_key(terminal.serial, new_key)
         self.registry.update(terminal.serial, key_status=KeyStatus.OK, problem="")
         self.registry.seen(terminal.serial)
         return RotationResult(terminal.serial, True, "The new key is set and works")
@@ -253,7 +262,8 @@ class TerminalService:
         """
         terminal = self.registry.get(serial)
         rejected: KeyRejected | None = None
-        for key in self.keys.candidates([serial]):
+        candidates = self.keys.candidates([serial]) if self.keys else [DEFAULT_KEY]
+        for key in candidates:
             try:
                 async with self._client(terminal, key) as client:
                     result = await operation(client)
@@ -278,7 +288,8 @@ class TerminalService:
         return await self._with_key(terminal.serial, probe)
 
     def _worked(self, serial: str, key: str) -> None:
-        self.keys.remember_working(serial, key)
+        if self.keys is not None:
+            self.keys.remember_working(serial, key)
         status = KeyStatus.DEFAULT if key == DEFAULT_KEY else KeyStatus.OK
         self.registry.update(serial, key_status=status, last_seen=self.registry.now())
 

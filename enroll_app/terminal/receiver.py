@@ -29,7 +29,7 @@ from enroll_app.terminal.records import Heartbeat, PassRecord
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-DEFAULT_RECEIVER_PORT = 8089
+DEFAULT_RECEIVER_PORT = 8099  # the settings dialog default (ui/settings.py)
 HEARTBEAT_PATH = "/heartbeat"
 RECORD_PATH = "/record"
 MAX_HEARTBEAT_BYTES = 16 * 1024

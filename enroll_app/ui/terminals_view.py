@@ -1,0 +1,695 @@
+"""The Terminals page: the known terminals in a table, discovery, keys and terminal actions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from enroll_app.services.discovery import (
+    DiscoveryService,
+    KeyStatus,
+    KnownTerminal,
+    PassRecordLog,
+    RegistryError,
+    TerminalRegistry,
+)
+from enroll_app.services.keys import KeyStore, KeyStoreError
+from enroll_app.services.terminals import (
+    RotationResult,
+    TerminalService,
+    UploadTargets,
+    describe_key_status,
+)
+from enroll_app.terminal.receiver import UploadReceiver, station_address_for
+from enroll_app.terminal.scan import ScanInputError
+from enroll_app.ui.context import AppContext, ShutdownStage
+from enroll_app.ui.dialogs import ask
+from enroll_app.ui.tasks import OperatorError
+from enroll_app.ui.terminal_dialogs import (
+    AddTerminalDialog,
+    ConfirmDialog,
+    DeviceSettingsDialog,
+    KeyDialog,
+    KeyScope,
+    UpdateAppDialog,
+)
+
+logger = logging.getLogger(__name__)
+
+ONLINE_CHECK_MS = 1000
+REFRESH_EVERY_MS = 30_000
+SERIAL_ROLE = Qt.ItemDataRole.UserRole + 1
+COLUMNS = ("name", "serial", "address", "online", "key", "persons", "app", "clock")
+
+
+class TerminalsModel(QAbstractTableModel):
+    """The registry's terminals as table rows (UI thread). Rows keep their order on updates."""
+
+    def __init__(self, registry: TerminalRegistry, capacity: int, parent: QObject | None = None):
+        super().__init__(parent)
+        self._registry = registry
+        self._capacity = capacity
+        self._rows: list[KnownTerminal] = registry.terminals()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return self._headers()[section]
+
+    def _headers(self) -> tuple[str, ...]:
+        return (
+            self.tr("Name"),
+            self.tr("Serial"),
+            self.tr("Address"),
+            self.tr("State"),
+            self.tr("Key"),
+            self.tr("Persons"),
+            self.tr("App version"),
+            self.tr("Clock offset"),
+        )
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid():
+            return None
+        terminal = self._rows[index.row()]
+        column = COLUMNS[index.column()]
+        if role == SERIAL_ROLE:
+            return terminal.serial
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(terminal, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(terminal, column)
+        return None
+
+    def terminal(self, row: int) -> KnownTerminal:
+        """The terminal shown in `row`."""
+        return self._rows[row]
+
+    def row_of(self, serial: str) -> int:
+        """The row of terminal `serial` (-1 if not shown)."""
+        return next((i for i, t in enumerate(self._rows) if t.serial == serial), -1)
+
+    def terminal_changed(self, serial: str) -> None:
+        """Show the registry's current state of `serial` (added, changed or removed)."""
+        current = {t.serial: t for t in self._registry.terminals()}
+        row = self.row_of(serial)
+        if row >= 0 and serial in current:
+            self._rows[row] = current[serial]
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            return
+        self.beginResetModel()
+        self._rows = list(current.values())
+        self.endResetModel()
+
+    def recheck(self) -> None:
+        """Repaint the state column (heartbeat ages move on)."""
+        if self._rows:
+            column = COLUMNS.index("online")
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+
+    def _text(self, t: KnownTerminal, column: str) -> str:
+        texts: dict[str, Callable[[], str]] = {
+            "name": lambda: t.name or self.tr("(no name)"),
+            "serial": lambda: t.serial,
+            "address": lambda: t.address,
+            "online": lambda: (
+                self.tr("Online") if self._registry.is_online(t) else self.tr("Offline")
+            ),
+            "key": lambda: self.tr(describe_key_status(t.key_status)),
+            "persons": lambda: "" if t.persons is None else f"{t.persons} / {self._capacity}",
+            "app": lambda: t.app_version,
+            "clock": lambda: "" if t.clock_offset is None else _offset_text(t.clock_offset),
+        }
+        return texts[column]()
+
+    def _tooltip(self, t: KnownTerminal, column: str) -> str:
+        if t.problem:
+            return t.problem
+        if column == "online":
+            if t.last_heartbeat is None:
+                return self.tr("No heartbeat received yet")
+            age = max(0.0, self._registry.now() - t.last_heartbeat)
+            return self.tr("Last heartbeat %1 s ago").replace("%1", f"{age:.0f}")
+        return ""
+
+
+def _offset_text(seconds: float) -> str:
+    return f"{seconds:+.1f} s"
+
+
+class TerminalsPresenter(QObject):
+    """Runs discovery, the upload receiver and terminal actions for the view. UI thread.
+
+    `notice(kind, text)` carries plain-words results and failures ("info" | "error");
+    `default_key_seen` is emitted when a terminal still uses the factory key.
+    """
+
+    notice = Signal(str, str)
+    scan_progress = Signal(int, int)
+    default_key_seen = Signal()
+    receiver_state = Signal(str)
+
+    def __init__(
+        self,
+        context: AppContext,
+        *,
+        registry: TerminalRegistry | None = None,
+        keys: KeyStore | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._keys_problem = ""
+        self.registry = registry if registry is not None else TerminalRegistry()
+        self.keys = keys if keys is not None else self._open_keys()
+        self.discovery = DiscoveryService(self.registry, self.keys)
+        self.service = TerminalService(self.registry, self.keys)
+        self.records = PassRecordLog()
+        self.receiver: UploadReceiver | None = None
+        self._refreshing = False
+        self._online_timer = QTimer(self)
+        self._online_timer.setInterval(ONLINE_CHECK_MS)
+        self._online_timer.timeout.connect(self._check_online)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_EVERY_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self.registry.subscribe(lambda _serial: self._publish_counts())
+        context.demo_terminals_started.connect(self._add_demo_terminals)
+        context.on_shutdown(ShutdownStage.CLIENTS, self.aclose, name="terminal receiver")
+
+    def _open_keys(self) -> KeyStore | None:
+        try:
+            return KeyStore()
+        except KeyStoreError as exc:
+            self._keys_problem = str(exc)
+            return None
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the receiver and the background checks."""
+        self._online_timer.start()
+        self._refresh_timer.start()
+        self._publish_counts()
+        self.run(self._start_receiver(), self.tr("Starting the heartbeat receiver"))
+        if self.registry.serials():
+            self.refresh()
+        if self.keys is None:
+            self.notice.emit("error", self._keys_problem)
+
+    async def _start_receiver(self) -> None:
+        port = self.context.settings.preferences.receiver_port
+        receiver = UploadReceiver(self.discovery.on_heartbeat, self.records.store, port=port)
+        try:
+            await receiver.start()
+        except OSError as exc:
+            self.receiver_state.emit(
+                self.tr("Heartbeats cannot be received: %1").replace("%1", str(exc))
+            )
+            raise OperatorError(str(exc)) from None
+        self.receiver = receiver
+        self.receiver_state.emit(
+            self.tr("Receiving heartbeats on port %1").replace("%1", str(receiver.port))
+        )
+
+    async def aclose(self) -> None:
+        """Stop the timers and the receiver (on quit)."""
+        self._online_timer.stop()
+        self._refresh_timer.stop()
+        if self.receiver is not None:
+            await self.receiver.stop()
+            self.receiver = None
+
+    # ---- discovery ---------------------------------------------------------------------------
+
+    def scan(self, subnets_text: str) -> None:
+        """Scan the subnets typed (blank: this PC's networks)."""
+        subnets = [s for s in subnets_text.replace(",", " ").split() if s]
+        self.run(self._scan(subnets), self.tr("Looking for terminals"))
+
+    async def _scan(self, subnets: list[str]) -> None:
+        found = await self.discovery.discover(subnets, progress=self.scan_progress.emit)
+        known = [d for d in found if d.sn]
+        locked = len(found) - len(known)
+        text = self.tr("Found %n terminal(s)", "", len(found))
+        if locked:
+            text += " " + self.tr(
+                "(%n with a key this station does not hold: add them with their key)", "", locked
+            )
+        self.notice.emit("info", text)
+        await self._after_contact([d.sn for d in known if d.sn])
+
+    def add(self, address: str, key: str | None) -> None:
+        """Add a terminal by address (and key, if the station does not know it)."""
+        self.run(self._add(address, key), self.tr("Adding %1").replace("%1", address))
+
+    async def _add(self, address: str, key: str | None) -> None:
+        found = await self.discovery.add(address, key)
+        if found.sn is None:
+            raise OperatorError(
+                self.tr(
+                    "The terminal at %1 rejected every key this station holds; add it with its key"
+                ).replace("%1", address)
+            )
+        self.notice.emit(
+            "info",
+            self.tr("Added %1 (%2)").replace("%1", found.name or found.sn).replace("%2", address),
+        )
+        await self._after_contact([found.sn])
+
+    def _add_demo_terminals(self, terminals: list[Any]) -> None:
+        for demo in terminals:
+            self.add(f"{demo.host}:{demo.port}", None)
+
+    async def _after_contact(self, serials: list[str]) -> None:
+        for serial in serials:
+            await self.service.refresh(serial)
+        if any(self.registry.get(s).key_status is KeyStatus.DEFAULT for s in serials):
+            self.default_key_seen.emit()
+
+    # ---- refresh -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read every terminal in the background (skipped while one refresh runs)."""
+        if self._refreshing or not self.registry.serials():
+            return
+        self._refreshing = True
+        self.run(self._refresh_all(), self.tr("Reading the terminals"))
+
+    async def _refresh_all(self) -> None:
+        try:
+            await self.service.refresh_all()
+        finally:
+            self._refreshing = False
+
+    def _check_online(self) -> None:
+        self.registry.check_online()
+        self._publish_counts()
+
+    def _publish_counts(self) -> None:
+        self.context.set_terminal_counts(*self.registry.counts())
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def sync_time(self, serial: str) -> None:
+        """Set the terminal's clock; reports the offset before and after."""
+        self.run(self._sync_time(serial), self.tr("Setting the clock"))
+
+    async def _sync_time(self, serial: str) -> None:
+        result = await self.service.sync_time(serial)
+        self.notice.emit(
+            "info",
+            self.tr("Clock of %1 set: it was %2 off, now %3")
+            .replace("%1", self.display_name(serial))
+            .replace("%2", _offset_text(result.before))
+            .replace("%3", _offset_text(result.after)),
+        )
+
+    def send_uploads_here(self, serial: str) -> None:
+        """Point the terminal's heartbeats and pass records at this station."""
+        self.run(self._send_uploads_here(serial), self.tr("Configuring heartbeats"))
+
+    async def _send_uploads_here(self, serial: str) -> None:
+        if self.receiver is None:
+            raise OperatorError(
+                self.tr("The heartbeat receiver is not running (see the settings for its port)")
+            )
+        terminal = self.registry.get(serial)
+        heartbeat, record = self.receiver.urls(station_address_for(terminal.host, terminal.port))
+        await self.service.configure_uploads(serial, UploadTargets(heartbeat, record))
+        self.notice.emit(
+            "info",
+            self.tr("%1 now sends heartbeats and pass records to this station").replace(
+                "%1", self.display_name(serial)
+            ),
+        )
+
+    async def rotate_keys(
+        self, serials: list[str], key: str, scope: KeyScope
+    ) -> list[RotationResult]:
+        """Give `serials` (every terminal for the site scope) the new key; a result each."""
+        targets = self.registry.serials() if scope is KeyScope.SITE else serials
+        results = await self.service.rotate_keys(
+            targets, key, self.context.tasks.progress_callback()
+        )
+        if scope is KeyScope.SITE:
+            self.service.set_site_key(key)
+        failed = [r for r in results if not r.confirmed]
+        if failed:
+            details = "; ".join(f"{self.display_name(r.serial)}: {r.message}" for r in failed)
+            self.notice.emit(
+                "error", self.tr("The key was not changed everywhere. %1").replace("%1", details)
+            )
+        else:
+            self.notice.emit("info", self.tr("Key changed on %n terminal(s)", "", len(results)))
+        return results
+
+    def open_door(self, serial: str) -> None:
+        """Open the door (after the view confirmed)."""
+        self.run(
+            self._simple(serial, self.service.open_door, self.tr("Door of %1 opened")),
+            self.tr("Opening the door"),
+        )
+
+    def reboot(self, serial: str) -> None:
+        """Restart the terminal (after the view confirmed)."""
+        self.run(
+            self._simple(serial, self.service.reboot, self.tr("%1 is restarting")),
+            self.tr("Restarting"),
+        )
+
+    def update_app(self, serial: str, url: str) -> None:
+        """Make the terminal download and install its app from `url`."""
+
+        async def update(s: str) -> None:
+            await self.service.update_app(s, url)
+
+        self.run(
+            self._simple(serial, update, self.tr("%1 is downloading the new app")),
+            self.tr("Updating the app"),
+        )
+
+    async def _simple(
+        self, serial: str, action: Callable[[str], Coroutine[Any, Any, None]], done: str
+    ) -> None:
+        await action(serial)
+        self.notice.emit("info", done.replace("%1", self.display_name(serial)))
+
+    def display_name(self, serial: str) -> str:
+        """The terminal's name, or its serial when it has none."""
+        try:
+            terminal = self.registry.get(serial)
+        except RegistryError:
+            return serial
+        return terminal.name or terminal.serial
+
+    # ---- running -----------------------------------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, Any], label: str) -> None:
+        """Start `coro` on the task runner; failures become a notice in plain words."""
+        self.context.tasks.start(_as_operator_errors(coro), label, on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        text = getattr(exc, "operator_text", None) or str(exc) or type(exc).__name__
+        self.notice.emit("error", text)
+
+
+async def _as_operator_errors(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Our services' own expected errors, shown to the operator rather than as crashes."""
+    try:
+        return await coro
+    except (RegistryError, KeyStoreError, ScanInputError) as exc:
+        raise OperatorError(str(exc)) from exc
+
+
+class TerminalsView(QWidget):
+    """The page: toolbar, notice line, the table and the per-terminal actions. UI thread."""
+
+    def __init__(self, presenter: TerminalsPresenter, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.presenter = presenter
+        self.model = TerminalsModel(presenter.registry, presenter.service.capacity(), self)
+        presenter.registry.subscribe(self.model.terminal_changed)
+        presenter.notice.connect(self._show_notice)
+        presenter.scan_progress.connect(self._show_progress)
+        presenter.default_key_seen.connect(self._offer_site_key)
+        self._build()
+        presenter.receiver_state.connect(self.receiver_label.setText)
+        self._update_actions()
+
+    # ---- building ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addLayout(self._toolbar())
+        self.notice = QLabel()
+        self.notice.setObjectName("TerminalsNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.hide()
+        layout.addWidget(self.notice)
+        self.site_key_offer = self._site_key_offer()
+        layout.addWidget(self.site_key_offer)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(6)
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        layout.addWidget(self._table(), 1)
+        layout.addLayout(self._actions())
+        self.receiver_label = QLabel()
+        self.receiver_label.setObjectName("ReceiverState")
+        layout.addWidget(self.receiver_label)
+
+    def _toolbar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.subnets = QLineEdit()
+        self.subnets.setPlaceholderText(
+            self.tr("Subnets to scan, e.g. 192.168.1.0/24 (blank: this PC's networks)")
+        )
+        self.subnets.setText(self.presenter.context.settings.value("terminals/last_scan"))
+        self.subnets.returnPressed.connect(self.scan)
+        self.scan_button = QPushButton(self.tr("Find terminals"))
+        self.scan_button.clicked.connect(self.scan)
+        self.add_button = QPushButton(self.tr("Add by address…"))
+        self.add_button.clicked.connect(lambda: self._start(self._add()))
+        self.refresh_button = QPushButton(self.tr("Refresh"))
+        self.refresh_button.clicked.connect(self.presenter.refresh)
+        bar.addWidget(self.subnets, 1)
+        for button in (self.scan_button, self.add_button, self.refresh_button):
+            bar.addWidget(button)
+        return bar
+
+    def _site_key_offer(self) -> QWidget:
+        box = QWidget()
+        box.setObjectName("SiteKeyOffer")
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        label = QLabel(
+            self.tr(
+                "Some terminals still use the factory key \u201cabc\u201d, which anyone on the "
+                "network can use. Set a key of your own for this site."
+            )
+        )
+        label.setWordWrap(True)
+        self.site_key_button = QPushButton(self.tr("Set a site key…"))
+        self.site_key_button.clicked.connect(lambda: self._start(self._change_key(site=True)))
+        row.addWidget(label, 1)
+        row.addWidget(self.site_key_button)
+        box.hide()
+        return box
+
+    def _table(self) -> QTableView:
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.model.modelReset.connect(self._update_actions)
+        return self.table
+
+    def _actions(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.sync_button = QPushButton(self.tr("Set clock"))
+        self.sync_button.clicked.connect(lambda: self._each_selected(self.presenter.sync_time))
+        self.uploads_button = QPushButton(self.tr("Send heartbeats here"))
+        self.uploads_button.setToolTip(
+            self.tr("Point the terminal's heartbeats and pass records at this station")
+        )
+        self.uploads_button.clicked.connect(
+            lambda: self._each_selected(self.presenter.send_uploads_here)
+        )
+        self.settings_button = QPushButton(self.tr("Settings…"))
+        self.settings_button.clicked.connect(lambda: self._start(self._edit_settings()))
+        self.key_button = QPushButton(self.tr("Change key…"))
+        self.key_button.clicked.connect(lambda: self._start(self._change_key(site=False)))
+        self.more_button = QToolButton()
+        self.more_button.setText(self.tr("More"))
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.more_button)
+        self.open_action = menu.addAction(self.tr("Open the door…"))
+        self.open_action.triggered.connect(lambda: self._start(self._open_door()))
+        self.reboot_action = menu.addAction(self.tr("Restart…"))
+        self.reboot_action.triggered.connect(lambda: self._start(self._reboot()))
+        self.update_action = menu.addAction(self.tr("Update the app…"))
+        self.update_action.triggered.connect(lambda: self._start(self._update_app()))
+        self.more_button.setMenu(menu)
+        for widget in (
+            self.sync_button,
+            self.uploads_button,
+            self.settings_button,
+            self.key_button,
+            self.more_button,
+        ):
+            row.addWidget(widget)
+        row.addStretch(1)
+        return row
+
+    # ---- selection ---------------------------------------------------------------------------
+
+    def selected_serials(self) -> list[str]:
+        """Serials of the selected rows, top to bottom."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.terminal(r).serial for r in rows]
+
+    def select(self, serial: str) -> None:
+        """Select the row of terminal `serial`."""
+        self.table.selectRow(self.model.row_of(serial))
+
+    def _update_actions(self) -> None:
+        count = len(self.selected_serials())
+        for widget in (self.sync_button, self.uploads_button, self.key_button):
+            widget.setEnabled(count > 0)
+        self.settings_button.setEnabled(count == 1)
+        self.more_button.setEnabled(count == 1)
+
+    def _each_selected(self, action: Callable[[str], None]) -> None:
+        for serial in self.selected_serials():
+            action(serial)
+
+    def _single(self) -> str:
+        serials = self.selected_serials()
+        if len(serials) != 1:
+            raise OperatorError(self.tr("Select one terminal first"))
+        return serials[0]
+
+    # ---- dialogs -----------------------------------------------------------------------------
+
+    def scan(self) -> None:
+        """Start a scan of the subnets typed."""
+        self.presenter.context.settings.set_value(
+            "terminals/last_scan", self.subnets.text().strip()
+        )
+        self.presenter.scan(self.subnets.text())
+
+    def _start(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.presenter.run(coro, "")
+
+    async def _add(self) -> None:
+        dialog = AddTerminalDialog(self)
+        if await ask(dialog):
+            self.presenter.add(*dialog.values())
+
+    async def _change_key(self, *, site: bool) -> None:
+        selected = [] if site else self.selected_serials()
+        dialog = KeyDialog(len(selected), len(self.presenter.registry.serials()), self)
+        if site:
+            dialog.site.setChecked(True)
+        if not await ask(dialog):
+            return
+        key, scope = dialog.values()
+        results = await self.presenter.rotate_keys(selected, key, scope)
+        if all(r.confirmed for r in results):
+            self.site_key_offer.hide()
+
+    async def _edit_settings(self) -> None:
+        serial = self._single()
+        info = await self.presenter.service.read_settings(serial)
+        dialog = DeviceSettingsDialog(info, self)
+        if not await ask(dialog):
+            return
+        changes = dialog.changes()
+        if changes:
+            await self.presenter.service.write_settings(serial, changes)
+            self.presenter.notice.emit("info", self.tr("Settings saved on the terminal"))
+
+    async def _open_door(self) -> None:
+        serial = self._single()
+        name = self.presenter.display_name(serial)
+        dialog = ConfirmDialog(
+            self.tr("Open the door"),
+            self.tr("Open the door of %1 now? It opens for real.").replace("%1", name),
+            self.tr("Open the door"),
+            self,
+        )
+        if await ask(dialog):
+            self.presenter.open_door(serial)
+
+    async def _reboot(self) -> None:
+        serial = self._single()
+        name = self.presenter.display_name(serial)
+        dialog = ConfirmDialog(
+            self.tr("Restart the terminal"),
+            self.tr("Restart %1? Nobody can pass for about a minute.").replace("%1", name),
+            self.tr("Restart"),
+            self,
+        )
+        if await ask(dialog):
+            self.presenter.reboot(serial)
+
+    async def _update_app(self) -> None:
+        serial = self._single()
+        dialog = UpdateAppDialog(self.presenter.display_name(serial), self)
+        if await ask(dialog):
+            self.presenter.update_app(serial, dialog.value())
+
+    # ---- feedback ----------------------------------------------------------------------------
+
+    def _show_notice(self, kind: str, text: str) -> None:
+        if not text:
+            return
+        self.notice.setProperty("kind", kind)
+        color = "#c0392b" if kind == "error" else "palette(text)"
+        self.notice.setStyleSheet(f"color: {color};")
+        self.notice.setText(text)
+        self.notice.show()
+        self.progress.hide()
+
+    def _show_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setVisible(done < total)
+
+    def _offer_site_key(self) -> None:
+        self.site_key_offer.show()
+
+
+def create_page(context: AppContext) -> QWidget:
+    """The Terminals page for the main window (the shell calls this once at start)."""
+    presenter = TerminalsPresenter(context)
+    view = TerminalsView(presenter)
+    presenter.setParent(view)
+    # Started from the loop, not here: the shell may build pages before the loop runs.
+    QTimer.singleShot(0, presenter.start)
+    return view
