@@ -60,6 +60,12 @@ DEFAULT_TIMEOUT = 10.0
 PHOTO_TIMEOUT = 30.0  # photo work is synchronous on the terminal: seconds, 3 s more with a face
 CONNECT_TIMEOUT = 5.0
 RETRY_DELAYS = (0.2, 0.6)
+# NanoHTTPD closes idle keep-alive connections after 5 s (httpx's default expiry, a race):
+# reuse a connection only well before that.
+KEEPALIVE_S = 3.0
+# What the legacy (millisecond) firmware stores for a window it was not given; it refuses -1.
+LEGACY_OPEN_START = 111111111.0
+LEGACY_OPEN_END = 99999999999.0
 # The firmware drops the connection, without a reply, on input it cannot read.
 _DROP_MEANS_BAD_INPUT = frozenset({"getPerson", "setPerson", "check"})
 # One photo job at a time per terminal, across every client of this event loop.
@@ -117,7 +123,9 @@ class TerminalClient:
         self._connect_timeout = connect_timeout
         self._retries = max(0, retries)
         self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(transport=transport, trust_env=False)
+        self._http = http or httpx.AsyncClient(
+            transport=transport, trust_env=False, limits=httpx.Limits(keepalive_expiry=KEEPALIVE_S)
+        )
         self._milliseconds: bool | None = None
         self._photo_lock: asyncio.Lock | None = None
 
@@ -165,7 +173,9 @@ class TerminalClient:
 
     async def set_device_key(self, new_key: str) -> None:
         """Change the terminal's key; this client uses the new key afterwards."""
-        await self._call("setDeviceKey", {"newKey": check_new_key(new_key)})
+        # `oldKey` is what the legacy firmware reads (v1.3 renamed it to `key`); v1.3 ignores it.
+        params = {"newKey": check_new_key(new_key), "oldKey": self._key}
+        await self._call("setDeviceKey", params)
         self._key = new_key
 
     async def get_time(self) -> float:
@@ -223,11 +233,15 @@ class TerminalClient:
         without them is refused at the door forever), passCount always; empty name/card/ID
         and a missing photo are left as they are on the terminal (it cannot clear fields).
         """
-        await self._call("setPerson", _person_params(person))
+        legacy = await self.uses_milliseconds()
+        await self._call("setPerson", _person_params(person, legacy=legacy))
 
     async def get_person(self, person_id: str) -> Person:
         """One person with photo (JPEG bytes) and reliable window; PersonNotFound if absent."""
-        return _as(Person, await self._call("getPerson", {"id": check_person_id(person_id)}))
+        params = {"id": check_person_id(person_id)}
+        legacy = await self.uses_milliseconds()
+        person = _as(Person, await self._call("getPerson", params))
+        return _from_legacy_window(person) if legacy else person
 
     async def list_persons(self) -> list[Person]:
         """Every person, without photos. Their start_ts/end_ts are mis-scaled by the firmware
@@ -467,12 +481,22 @@ def _as(kind: type[T], value: object) -> T:
     return value
 
 
+def _from_legacy_window(person: Person) -> Person:
+    """The legacy firmware's wide-open window read back as -1 (unlimited)."""
+    start = -1.0 if person.start_ts <= LEGACY_OPEN_START else person.start_ts
+    end = -1.0 if person.end_ts >= LEGACY_OPEN_END else person.end_ts
+    return dataclasses.replace(person, start_ts=start, end_ts=end)
+
+
 def _b64(photo: bytes) -> str:
     return base64.b64encode(photo).decode("ascii")
 
 
-def _person_params(person: Person) -> dict[str, Param]:
+def _person_params(person: Person, *, legacy: bool = False) -> dict[str, Param]:
     start, end = check_window(person.start_ts, person.end_ts)
+    if legacy:  # it refuses -1: send the wide-open window it would store by itself
+        start = LEGACY_OPEN_START if start == -1 else start
+        end = LEGACY_OPEN_END if end == -1 else end
     params: dict[str, Param] = {
         "id": check_person_id(person.id),
         "passCount": check_pass_count(person.pass_count),

@@ -26,11 +26,12 @@ import re
 
 from enroll_app.terminal.protocol import StatusCode
 
-_KEY_PATTERN = re.compile(r"((?:^|[?&\s\"'])(?:new)?[kK]ey=)[^&\s\"']*")
+_KEY_PATTERN = re.compile(r"((?:^|[?&\s\"'])(?:new|old)?[kK]ey=)[^&\s\"']*")
 
 
 def redact(text: str) -> str:
-    """`text` with every `key=` / `newKey=` value replaced by `***` (keys never reach logs)."""
+    """`text` with every `key=`, `newKey=`, `oldKey=` value replaced by `***` (keys never reach
+    logs)."""
     return _KEY_PATTERN.sub(r"\1***", text)
 
 
@@ -142,11 +143,6 @@ _BY_CODE: dict[int, type[TerminalRefused]] = {
 def refused(status: int, endpoint: str, msg: str = "") -> TerminalRefused:
     """The typed error for a reply with `status != 0` (unknown codes give TerminalFailure)."""
     cls = _BY_CODE.get(status, TerminalFailure)
-    detail = f"terminal said: {msg}" if msg else ""
-    return cls(
-        StatusCode.describe(status, "en"),
-        status=status,
-        endpoint=endpoint,
-        zh=StatusCode.describe(status, "zh"),
-        detail=detail[:200],
-    )
+    en, zh = StatusCode.describe(status, "en"), StatusCode.describe(status, "zh")
+    detail = f"terminal said: {msg}" if msg and msg not in (en, zh) else ""
+    return cls(en, status=status, endpoint=endpoint, zh=zh, detail=detail[:200])

@@ -69,6 +69,20 @@ def json_reply(obj: Any, *, gzipped: bool = False) -> bytes:
 
 Script = Callable[[RawRequest], bytes]
 
+SECONDS_TIME = json_reply({"status": 0, "msg": "ok", "data": {"ts": 1700000000.5}})
+
+
+def by_path(replies: dict[str, bytes], default: bytes | None = None) -> Script:
+    """A script answering per path; `/getTime` says v1.3 seconds unless given."""
+    table = {"/getTime": SECONDS_TIME, **replies}
+
+    def script(request: RawRequest) -> bytes:
+        reply = table.get(request.path, default)
+        assert reply is not None, f"unexpected request {request.path}"
+        return reply
+
+    return script
+
 
 @dataclass
 class ScriptedTerminal:

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 from enroll_photos import fit_640x480
-from scripted_terminal import DROP, HANG, ScriptedTerminal, http_reply, json_reply
+from scripted_terminal import DROP, HANG, ScriptedTerminal, by_path, http_reply, json_reply
 
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.errors import (
@@ -35,9 +35,10 @@ def client(term: ScriptedTerminal, **kw: float) -> TerminalClient:
 @pytest.mark.asyncio
 async def test_set_person_is_a_form_post_with_key_in_query_and_body() -> None:
     photo = fit_640x480()
-    async with ScriptedTerminal([OK]) as term, client(term) as c:
+    async with ScriptedTerminal(script=by_path({"/setPerson": OK})) as term, client(term) as c:
         await c.set_person(Person("007", name="张三 Zhang", ic_no="1919412288", photo=photo))
-    (req,) = term.requests
+    probe, req = term.requests
+    assert probe.path == "/getTime"  # seconds or milliseconds firmware?
     assert (req.method, req.path) == ("POST", "/setPerson")
     assert req.headers["content-type"].startswith("application/x-www-form-urlencoded")
     assert int(req.headers["content-length"]) == len(req.body)
@@ -57,9 +58,9 @@ async def test_set_person_is_a_form_post_with_key_in_query_and_body() -> None:
 @pytest.mark.asyncio
 async def test_get_sends_everything_in_the_query_and_no_body() -> None:
     reply = json_reply({"status": 0, "data": {"id": "0042", "name": "A", "startTs": -1}})
-    async with ScriptedTerminal([reply]) as term, client(term) as c:
+    async with ScriptedTerminal(script=by_path({"/getPerson": reply})) as term, client(term) as c:
         person = await c.get_person("0042")
-    (req,) = term.requests
+    req = term.requests[-1]
     assert (req.method, req.path, req.body) == ("GET", "/getPerson", b"")
     assert req.query == {"key": SECRET, "id": "0042"}
     assert person.id == "0042"  # leading zeros kept
@@ -95,11 +96,11 @@ async def test_remove_all_is_never_retried() -> None:
 async def test_hex_card_and_window_are_sent_as_the_firmware_wants() -> None:
     from enroll_app.terminal.validation import card_from_hex
 
-    async with ScriptedTerminal([OK]) as term, client(term) as c:
+    async with ScriptedTerminal(script=by_path({"/setPerson": OK})) as term, client(term) as c:
         await c.set_person(
             Person("1", ic_no=card_from_hex("7267e840"), start_ts=1700000000, end_ts=1700003600.5)
         )
-    form = term.requests[0].form
+    form = term.requests[-1].form
     assert form["IC_NO"] == str(0x7267E840)
     assert (form["startTs"], form["endTs"]) == ("1700000000", "1700003600.5")
 
@@ -127,7 +128,8 @@ async def test_photo_with_line_breaks_and_escaped_equals() -> None:
     photo = fit_640x480()
     text = base64.encodebytes(photo).decode().replace("=", "\\u003d")  # \n every 76 chars
     body = '{"status":0,"data":{"id":"1","photo":"' + text.replace("\n", "\\n") + '"}}'
-    async with ScriptedTerminal([http_reply(body)]) as term, client(term) as c:
+    script = by_path({"/getPerson": http_reply(body)})
+    async with ScriptedTerminal(script=script) as term, client(term) as c:
         person = await c.get_person("1")
     assert person.photo == photo
 
@@ -148,8 +150,8 @@ async def test_missing_data_is_an_empty_result() -> None:
 )
 @pytest.mark.asyncio
 async def test_status_codes_become_typed_errors(status: int, error: type[TerminalError]) -> None:
-    reply = json_reply({"status": status, "msg": "x"})
-    async with ScriptedTerminal([reply]) as term, client(term) as c:
+    script = by_path({"/getPerson": json_reply({"status": status, "msg": "x"})})
+    async with ScriptedTerminal(script=script) as term, client(term) as c:
         with pytest.raises(error) as caught:
             await c.get_person("9")
     assert caught.value.status == status
@@ -209,7 +211,7 @@ async def test_a_retry_recovers_from_one_drop() -> None:
 
 @pytest.mark.asyncio
 async def test_dropped_get_person_is_a_protocol_error() -> None:
-    async with ScriptedTerminal([DROP]) as term, client(term) as c:
+    async with ScriptedTerminal(script=by_path({"/getPerson": DROP})) as term, client(term) as c:
         with pytest.raises(ProtocolError, match="without a photo"):
             await c.get_person("no-photo")
 
@@ -265,11 +267,12 @@ async def test_millisecond_firmware_is_detected_and_converted() -> None:
         records = await c.list_records(since=1545187700)
         await c.remove_records(1545187760)
         await c.set_person(Person("1", start_ts=1545187700, end_ts=-1))
-    by_path = {r.path: r.params for r in term.requests}
-    assert by_path["/setTime"]["ts"] == "1545187800250"
-    assert by_path["/listRecord"]["ts"] == "1545187700000"
-    assert by_path["/removeRecord"]["ts"] == "1545187760000"
-    assert by_path["/setPerson"]["startTs"] == "1545187700"  # windows stay seconds
+    sent = {r.path: r.params for r in term.requests}
+    assert sent["/setTime"]["ts"] == "1545187800250"
+    assert sent["/listRecord"]["ts"] == "1545187700000"
+    assert sent["/removeRecord"]["ts"] == "1545187760000"
+    assert sent["/setPerson"]["startTs"] == "1545187700"  # windows stay seconds
+    assert sent["/setPerson"]["endTs"] == "99999999999"  # it refuses -1: its own default
     assert records[0].ts == pytest.approx(1545187750.5)
     assert [r.path for r in term.requests].count("/getTime") == 1  # probed once
 
@@ -312,5 +315,5 @@ async def test_set_device_key_switches_the_client_to_the_new_key() -> None:
     async with ScriptedTerminal([OK, ts]) as term, client(term) as c:
         await c.set_device_key("n3w")
         await c.get_time()
-    assert term.requests[0].params == {"key": SECRET, "newKey": "n3w"}
+    assert term.requests[0].params == {"key": SECRET, "newKey": "n3w", "oldKey": SECRET}
     assert term.requests[1].query["key"] == "n3w"
