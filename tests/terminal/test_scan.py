@@ -67,7 +67,7 @@ async def test_scan_finds_terminals_and_only_terminals(sim_factory: SimFactory) 
 @pytest.mark.asyncio
 async def test_sequential_scan_gives_the_same_answer(sim_factory: SimFactory) -> None:
     term = await sim_factory(host="127.0.0.3")
-    found = await scan(hosts_of([parse_subnet("127.0.0.0/30")]), term.port, concurrency=1)
+    found = await scan(hosts_of([parse_subnet("127.0.0.0/29")]), term.port, concurrency=1)
     assert found == [Found("127.0.0.3", term.port)]
 
 
