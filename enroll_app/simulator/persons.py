@@ -128,11 +128,12 @@ async def _enrollment_photo(  # noqa: PLR0911 - one status per photo fault
 
 def _decode_photo(dev: Device, text: str) -> bytes | Answer:
     try:
-        return decode_base64(text)
+        data = decode_base64(text)
     except BadBase64:
         if dev.profile.drop_bad_requests:
             raise DropConnection("bad base-64") from None
         return fail(127)
+    return fail(127) if not data and dev.profile.strict_photos else data
 
 
 async def get_person(dev: Device, p: Params) -> Answer:
