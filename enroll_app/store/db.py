@@ -178,7 +178,12 @@ class Database:
 
     @classmethod
     def open(cls, path: Path | None = None, *, clock: Clock = time.time) -> Self:
-        """Open the station database (default `station_home()/station.db`), blocking."""
+        """Open the station database (default `station_home()/station.db`), blocking.
+
+        Refused on a thread running an event loop: use `await open_async()` there.
+        """
+        if _loop_running():
+            raise StoreThreadError("Store.open() blocks the event loop: use await open_async()")
         store = cls(path or station_home() / DB_FILENAME, clock)
         try:
             store._ready.result()
@@ -242,15 +247,16 @@ class Database:
             raise StoreThreadError("store.run() blocks the event loop: use await store.call()")
         return self._submit(fn, *args, **kwargs).result()
 
-    async def call(
+    def call(
         self, fn: Callable[Concatenate[Db, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Run `fn(db, *args)` on the store thread and await its result.
+    ) -> asyncio.Future[T]:
+        """Submit `fn(db, *args)` to the store thread now; await the returned future.
 
-        Cancelling the awaiting task drops the job if it has not started; a job that has
-        started finishes (its transaction commits or rolls back whole).
+        Jobs run in the order `call` was called, whenever they are awaited. Cancelling the
+        future drops the job if it has not started; a started job finishes (its transaction
+        commits or rolls back whole). Call it from the event loop's thread.
         """
-        return await asyncio.wrap_future(self._submit(fn, *args, **kwargs))
+        return asyncio.wrap_future(self._submit(fn, *args, **kwargs))
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` after each commit that changed persons; returns an unsubscribe.

@@ -195,6 +195,8 @@ def check_photo(photo: bytes) -> None:
     size = jpeg_size(photo)
     if size is None:
         raise InvalidRecordError("the photo is not a readable JPEG")
+    if b"\xff\xd9" not in photo[-32:]:  # a half-written file or upload still has its header
+        raise InvalidRecordError("the photo is cut short (its JPEG end marker is missing)")
     if size != PHOTO_SIZE:
         raise InvalidRecordError(f"the photo must be 640x480, it is {size[0]}x{size[1]}")
 
