@@ -17,6 +17,7 @@ _COMMAND_MODULES = (
     "enroll_app.cli.models",
     "enroll_app.cli.photo",
     "enroll_app.cli.discover",
+    "enroll_app.cli.gui",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -1,0 +1,97 @@
+"""`AppContext`: the long-lived services of one running station, closed in order on quit.
+
+Create one per application (`AppContext(settings)`), hand it to every page factory, and
+`await context.aclose()` once when the window has closed. Services plug in like this::
+
+    receiver = HeartbeatReceiver(port=context.settings.preferences.receiver_port)
+    context.tasks.start(receiver.start(), label=...)
+    context.on_shutdown(ShutdownStage.CLIENTS, receiver.aclose)
+    receiver.changed = lambda: context.set_terminal_counts(online, offline)
+
+Shutdown order (house style): running tasks, network clients and servers (terminal pool,
+receiver, demo terminals), the capture thread, the store.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Awaitable, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from enroll_app.services.demo import DemoTerminal, DemoTerminals
+from enroll_app.ui.settings import StationSettings
+from enroll_app.ui.tasks import TaskRunner
+
+logger = logging.getLogger(__name__)
+
+Closer = Callable[[], Awaitable[None]]
+
+
+class ShutdownStage(enum.IntEnum):
+    """When a service is closed on quit; lower stages close first."""
+
+    CLIENTS = 1  # terminal clients and pools, receivers, simulated terminals
+    CAPTURE = 2  # the camera capture thread
+    STORE = 3  # the database, last: everything above may still write to it
+
+
+class AppContext(QObject):
+    """Owns the task runner, settings, demo terminals and whatever services register closers."""
+
+    terminals_changed = Signal(int, int)  # online, offline
+    demo_changed = Signal(bool)  # demo terminals running
+    demo_terminals_started = Signal(list)  # list[DemoTerminal], for discovery to pick up
+
+    def __init__(self, settings: StationSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.tasks = TaskRunner(self)
+        self.demo = DemoTerminals()
+        self._closers: list[tuple[ShutdownStage, str, Closer]] = []
+        self._counts = (0, 0)
+        self._closed = False
+        self.on_shutdown(ShutdownStage.CLIENTS, self.stop_demo, name="demo terminals")
+
+    @property
+    def terminal_counts(self) -> tuple[int, int]:
+        """(online, offline) terminals as last reported."""
+        return self._counts
+
+    def set_terminal_counts(self, online: int, offline: int) -> None:
+        """Called by discovery / the heartbeat receiver whenever the numbers change."""
+        if (online, offline) != self._counts:
+            self._counts = (online, offline)
+            self.terminals_changed.emit(online, offline)
+
+    def on_shutdown(self, stage: ShutdownStage, closer: Closer, *, name: str = "") -> None:
+        """Register `closer` to be awaited on quit, after every closer of an earlier stage."""
+        self._closers.append((stage, name or getattr(closer, "__qualname__", "service"), closer))
+
+    async def start_demo(self) -> list[DemoTerminal]:
+        """Start the demo terminals (see `services.demo`) and announce them."""
+        terminals = await self.demo.start()
+        self.demo_changed.emit(True)
+        self.demo_terminals_started.emit(terminals)
+        return terminals
+
+    async def stop_demo(self) -> None:
+        """Stop the demo terminals if they run."""
+        if self.demo.running:
+            await self.demo.stop()
+            self.demo_changed.emit(False)
+
+    async def aclose(self) -> None:
+        """Quit: cancel tasks, then close every service stage by stage. Runs once."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.tasks.aclose()
+        # Within a stage, last registered closes first: later services sit on earlier ones.
+        ordered = sorted(enumerate(self._closers), key=lambda item: (item[1][0], -item[0]))
+        for _, (stage, name, closer) in ordered:
+            try:
+                await closer()
+            except Exception:  # one failing service must not keep the others open
+                logger.exception("closing %s (%s) failed", name, stage.name.lower())

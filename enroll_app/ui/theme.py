@@ -1,0 +1,137 @@
+"""Light and dark palettes (Fusion style) and the few style rules the shell's widgets need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+@dataclass(frozen=True)
+class Colors:
+    """The colours of one theme."""
+
+    window: str
+    surface: str  # cards, inputs
+    sidebar: str
+    text: str
+    muted: str  # secondary text, placeholder icons
+    border: str
+    accent: str
+    accent_text: str
+    ok: str
+    warn: str
+    error: str
+    info_bg: str
+    warn_bg: str
+    error_bg: str
+
+
+LIGHT = Colors(
+    window="#f4f5f7",
+    surface="#ffffff",
+    sidebar="#e9ecf1",
+    text="#1d2330",
+    muted="#6b7385",
+    border="#d5d9e0",
+    accent="#2d6cdf",
+    accent_text="#ffffff",
+    ok="#1f9d55",
+    warn="#c27803",
+    error="#d64545",
+    info_bg="#e4eefc",
+    warn_bg="#fdf3dc",
+    error_bg="#fbe3e3",
+)
+
+DARK = Colors(
+    window="#1f2127",
+    surface="#292c33",
+    sidebar="#181a1f",
+    text="#e4e6eb",
+    muted="#9198a6",
+    border="#3a3e47",
+    accent="#4f8bf5",
+    accent_text="#ffffff",
+    ok="#3ccf7a",
+    warn="#f0b43c",
+    error="#f06a6a",
+    info_bg="#233450",
+    warn_bg="#4a3b1c",
+    error_bg="#4d2426",
+)
+
+
+def resolve_theme(theme: str) -> str:
+    """ "light" or "dark": "system" follows the desktop's colour scheme (light when unknown)."""
+    if theme in ("light", "dark"):
+        return theme
+    scheme = QGuiApplication.styleHints().colorScheme()
+    return "dark" if scheme == Qt.ColorScheme.Dark else "light"
+
+
+def colors(theme: str) -> Colors:
+    """The colours of `theme` ("system", "light" or "dark")."""
+    return DARK if resolve_theme(theme) == "dark" else LIGHT
+
+
+def apply_theme(app: QApplication, theme: str) -> Colors:
+    """Switch the whole application to `theme`; returns its colours."""
+    chosen = colors(theme)
+    app.setStyle("Fusion")
+    app.setPalette(_palette(chosen))
+    app.setStyleSheet(style_sheet(chosen))
+    return chosen
+
+
+def _palette(c: Colors) -> QPalette:
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for name, value in (
+        (role.Window, c.window),
+        (role.WindowText, c.text),
+        (role.Base, c.surface),
+        (role.AlternateBase, c.window),
+        (role.Text, c.text),
+        (role.Button, c.surface),
+        (role.ButtonText, c.text),
+        (role.ToolTipBase, c.surface),
+        (role.ToolTipText, c.text),
+        (role.PlaceholderText, c.muted),
+        (role.Highlight, c.accent),
+        (role.HighlightedText, c.accent_text),
+        (role.Link, c.accent),
+        (role.Mid, c.border),
+        (role.Midlight, c.border),
+    ):
+        palette.setColor(name, QColor(value))
+    for name in (role.Text, role.WindowText, role.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, name, QColor(c.muted))
+    return palette
+
+
+def style_sheet(c: Colors) -> str:
+    """Rules for widgets the palette alone cannot style (object names set by the shell)."""
+    return f"""
+    #Sidebar {{ background: {c.sidebar}; border: none; }}
+    #SidebarTitle {{ font-size: 15pt; font-weight: 600; color: {c.text}; }}
+    #SidebarSubtitle {{ color: {c.muted}; }}
+    #PageList {{ background: transparent; border: none; outline: 0; }}
+    #PageList::item {{ padding: 8px 10px; margin: 2px 0; border-radius: 6px; color: {c.text}; }}
+    #PageList::item:hover {{ background: {c.border}; }}
+    #PageList::item:selected {{ background: {c.accent}; color: {c.accent_text}; }}
+    #PageTitle {{ font-size: 17pt; font-weight: 600; }}
+    #Card {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 10px; }}
+    #Muted {{ color: {c.muted}; }}
+    #Banner[kind="info"] {{ background: {c.info_bg}; border-radius: 8px; }}
+    #Banner[kind="warning"] {{ background: {c.warn_bg}; border-radius: 8px; }}
+    #Banner[kind="error"] {{ background: {c.error_bg}; border-radius: 8px; }}
+    #Banner QLabel {{ background: transparent; }}
+    QStatusBar {{ border-top: 1px solid {c.border}; }}
+    QStatusBar::item {{ border: none; }}
+    QGroupBox {{ font-weight: 600; border: 1px solid {c.border}; border-radius: 8px;
+                 margin-top: 14px; padding: 12px 10px 8px 10px; }}
+    QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; }}
+    """

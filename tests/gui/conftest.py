@@ -1,0 +1,92 @@
+"""GUI test harness: one qasync loop per test (`qloop`), and failures for stalls and leaks.
+
+pytest-qt does not drive asyncio, so `qloop` installs a qasync loop that counts as running for
+the whole test: anything that processes Qt events (`qtbot.waitSignal`, `qtbot.waitUntil`,
+`qloop.run(...)`) also runs asyncio callbacks. The loop runs in debug mode with
+`slow_callback_duration = 0.05`: a callback that blocks the UI thread for 50 ms or more fails the
+test, as does a task, a pending loop callback, a top-level widget or a thread left behind.
+
+    def test_something(qtbot, qloop, station):
+        qtbot.mouseClick(...)
+        qloop.run(station.context.tasks.wait_idle())      # or qtbot.waitSignal(...)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterator
+
+import pytest
+import qasync
+from gui_harness import SLOW_CALLBACK_SECONDS, LoopWarnings, QLoop, pending_handles
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from enroll_app.ui.app import Station, create_application
+
+
+@pytest.fixture
+def qloop(qapp: QApplication, qtbot: QtBot) -> Iterator[QLoop]:
+    """A debug-mode qasync loop, running for the whole test; fails on stalls and leaks."""
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    loop.set_debug(True)
+    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
+    catcher = LoopWarnings()
+    loggers = [logging.getLogger("asyncio"), logging.getLogger("qasync")]
+    for logger in loggers:
+        logger.addHandler(catcher)
+    harness = QLoop(loop, qtbot, catcher.messages)
+    try:
+        yield harness
+        leaked = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in leaked:
+            task.cancel()
+        if leaked:
+            qtbot.waitUntil(lambda: all(t.done() for t in leaked), timeout=5000)
+        qapp.processEvents()
+        handles = pending_handles(loop)
+        assert not leaked, f"tasks left running: {leaked}"
+        assert not handles, f"loop callbacks left scheduled: {handles}"
+        assert not catcher.messages, f"event loop warnings: {catcher.messages}"
+    finally:
+        for logger in loggers:
+            logger.removeHandler(catcher)
+        loop.set_debug(False)
+        # Not loop.stop(): it calls QApplication.exit(), which outside exec() leaves Qt's
+        # quit flag set, and every later nested event loop (qtbot.wait*) returns at once.
+        loop._QEventLoop__is_running = False
+        loop.close()
+        asyncio.events._set_running_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_windows_or_threads(qapp: QApplication) -> Iterator[None]:
+    """Fail a test that leaves a top-level widget or a thread behind."""
+    windows_before = {id(w) for w in qapp.topLevelWidgets()}
+    threads_before = set(threading.enumerate())
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    left = [w for w in qapp.topLevelWidgets() if id(w) not in windows_before]
+    threads = [
+        t
+        for t in threading.enumerate()
+        if t not in threads_before and not isinstance(t, threading._DummyThread)
+    ]
+    assert not left, f"top-level widgets left behind: {left}"
+    assert not threads, f"threads left running: {threads}"
+
+
+@pytest.fixture
+def station(qloop: QLoop, qtbot: QtBot) -> Iterator[Station]:
+    """The real application (window, presenter, context) on the test's loop; closed after."""
+    app = create_application()
+    opened = Station.open(app)
+    yield opened
+    # As in production: the window closes, the station shuts down, and only then do widgets
+    # go (services may own QObjects parented to their pages).
+    opened.window.close()
+    qloop.run(opened.aclose())
+    opened.window.deleteLater()
