@@ -110,12 +110,12 @@ class Inbox:
             self.changed.notify_all()
         return web.json_response({"status": 0})
 
-    async def wait_records(self, count: int, timeout: float = 10.0) -> list[PassRecord]:
-        async with asyncio.timeout(timeout), self.changed:
+    async def wait_records(self, count: int, within: float = 10.0) -> list[PassRecord]:
+        async with asyncio.timeout(within), self.changed:
             await self.changed.wait_for(lambda: len(self.records) >= count)
         return list(self.records)
 
-    async def wait_heartbeats(self, count: int, timeout: float = 10.0) -> list[Heartbeat]:
-        async with asyncio.timeout(timeout), self.changed:
+    async def wait_heartbeats(self, count: int, within: float = 10.0) -> list[Heartbeat]:
+        async with asyncio.timeout(within), self.changed:
             await self.changed.wait_for(lambda: len(self.heartbeats) >= count)
         return list(self.heartbeats)
