@@ -50,6 +50,7 @@ class SimulatedTerminal:
         self._connections: set[asyncio.Task[None]] = set()
         self._reboot_task: asyncio.Task[None] | None = None
         self._booted = asyncio.Event()
+        self._offline = asyncio.Event()
 
     # -- facts -------------------------------------------------------------------------------
 
@@ -104,6 +105,10 @@ class SimulatedTerminal:
             if self.boot_count < count:
                 await asyncio.sleep(0)  # the event stays set while up; yield to the reboot task
 
+    async def wait_offline(self) -> None:
+        """Wait until the listener is closed (after `stop`, or while a reboot is under way)."""
+        await self._offline.wait()
+
     async def pass_door(self, person_id: str, pass_type: int = 0) -> PassOutcome:
         """Someone enrolled stands at the door (KeyError if unknown): like `POST /_sim/pass`."""
         device = self.device
@@ -132,6 +137,7 @@ class SimulatedTerminal:
         self._uploads = Uploads(device)
         self._uploads.start()
         self.boot_count += 1
+        self._offline.clear()
         self._booted.set()
         log.info("terminal %s listening on %s (%s)", self.serial, self.base_url, self.profile.name)
 
@@ -141,6 +147,7 @@ class SimulatedTerminal:
         if server is not None:
             server.close()
             await server.wait_closed()
+            self._offline.set()
         await self._drop_connections()
         uploads, self._uploads = self._uploads, None
         if uploads is not None:

@@ -48,7 +48,8 @@ async def test_firmware_reply_shape(sim_factory: SimFactory) -> None:
     term = await sim_factory(ACS)
     reply = await get(term, "getTime")
     assert reply.headers["content-type"] == FIRMWARE_CONTENT_TYPE
-    assert b'"ts":1.' in reply.body and b"E9" in reply.body  # exponent form, like Gson
+    assert b'"ts":1.' in reply.body
+    assert b"E9" in reply.body
     assert reply.json()["msg"] == "ok"
     ok = await post(term, "setTime", ts="1545187749.123")
     assert ok.body.decode() == '{"status":0,"msg":"成功"}'  # `data` absent when empty
@@ -115,7 +116,8 @@ async def test_person_quirks(sim_factory: SimFactory) -> None:
     person = reply.json()["data"]
     assert "ID_NO" not in person  # never set: Gson leaves the null out
     lines = person["photo"].split("\n")
-    assert all(len(line) == 76 for line in lines[:-2]) and lines[-1] == ""
+    assert all(len(line) == 76 for line in lines[:-2])
+    assert lines[-1] == ""
     assert base64.b64decode(person["photo"]) == frame(1)
     listed = (await get(term, "listPerson")).json()["data"]["person"][0]
     assert (listed["startTs"], listed["endTs"]) == (-0.001, 2000000.0)  # divided once more
@@ -150,7 +152,8 @@ async def test_omitted_window_is_stored_as_zero_and_never_passes(sim_factory: Si
     assert (await term.pass_door("late")).passed
     assert (await term.pass_door("late")).passed
     refused = await term.pass_door("late")  # passCount 2 counted down to 0
-    assert not refused.passed and refused.reason == "no passes left"
+    assert not refused.passed
+    assert refused.reason == "no passes left"
 
 
 @pytest.mark.asyncio
@@ -213,7 +216,8 @@ async def test_multipart_text_is_ascii(sim_factory: SimFactory) -> None:
     )
     assert reply.json()["status"] == 0
     name = (await get(term, "getDeviceInfo")).json()["data"]["name"]
-    assert name != "一号" and "\ufffd" in name  # mojibake, as on the terminal
+    assert name != "一号"
+    assert "\ufffd" in name
 
 
 @pytest.mark.asyncio
@@ -222,13 +226,15 @@ async def test_legacy_profile_speaks_milliseconds(sim_factory: SimFactory) -> No
     assert await status(await post(term, "setTime", ts="1545187749123")) == 0
     assert await status(await post(term, "setTime", ts="1545187749.5")) == 102
     ts = (await get(term, "getTime")).json()["data"]["ts"]
-    assert isinstance(ts, int) and ts > 1e11
+    assert isinstance(ts, int)
+    assert ts > 1e11
     assert await status(await post(term, "setPerson", id="p", startTs="-1")) == 110
     assert await status(await post(term, "setPerson", id="p", endTs="-1")) == 112
     assert await status(await post(term, "setPerson", id="p", passCount="20000")) == 0  # no cap
     assert (await term.pass_door("p")).passed  # the old defaults: 1973 .. 5138
     record = (await get(term, "listRecord", ts="0", count="5")).json()["data"]["record"][0]
-    assert isinstance(record["ts"], int) and record["ts"] >= 1545187749123
+    assert isinstance(record["ts"], int)
+    assert record["ts"] >= 1545187749123
     assert await status(await post(term, "removeRecord", ts=str(record["ts"] - 1))) == 0
     assert len((await get(term, "listRecord", ts="0", count="5")).json()["data"]["record"]) == 1
     assert await status(await post(term, "removeRecord", ts="-5")) == 102
