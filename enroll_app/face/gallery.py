@@ -26,6 +26,9 @@ _COARSE_FROM_ROWS = 4096
 # margin (bench/gallery_bench.py checks top-5 agreement against exact float32).
 _RERANK_SPARE = 64
 _INITIAL_CAPACITY = 256
+# The scan is memory-bound: a second thread nearly halves it; more only contend with the UI,
+# the camera and the face engine for memory bandwidth.
+_SCAN_THREADS = 2
 _MIN_NORM = 1e-6
 
 
@@ -146,11 +149,12 @@ def _check_person_id(person_id: object) -> str:
 
 
 class _Int8Scan:
-    """Coarse scores of a query against int8-coded rows, on onnxruntime's integer GEMM.
+    """The coarse pass: the rows whose int8 codes score highest against a query.
 
     numpy has no fast int8 or float16 matrix product (casting a 100k x 512 block to float32
-    costs more than the float32 scan it would save); onnxruntime's `MatMulInteger` reads the
-    uint8 codes directly with SIMD kernels, so the scan moves a quarter of the float32 bytes.
+    costs more than the float32 scan it would save), so the scan is a four-node onnxruntime
+    graph: `MatMulInteger` reads the uint8 codes with SIMD kernels (a quarter of the float32
+    bytes: the scan is memory-bound), then the per-row scale and `TopK` run in the same call.
     Thread-safe: `InferenceSession.run` may be called concurrently.
     """
 
@@ -168,22 +172,29 @@ class _Int8Scan:
     @staticmethod
     def _build() -> Any:
         import onnxruntime as ort
-        from onnx import TensorProto, helper
+        from onnx import TensorProto as T
+        from onnx import helper
 
-        node = helper.make_node("MatMulInteger", ["codes", "query", "zero"], ["dots"])
-        graph = helper.make_graph(
-            [node],
-            "gallery_scan",
-            [
-                helper.make_tensor_value_info("codes", TensorProto.UINT8, ["rows", "dim"]),
-                helper.make_tensor_value_info("query", TensorProto.INT8, ["dim", 1]),
-                helper.make_tensor_value_info("zero", TensorProto.UINT8, []),
-            ],
-            [helper.make_tensor_value_info("dots", TensorProto.INT32, ["rows", 1])],
-        )
+        nodes = [
+            helper.make_node("MatMulInteger", ["codes", "query", "offset"], ["dots"]),
+            helper.make_node("Cast", ["dots"], ["dots_f"], to=T.FLOAT),
+            helper.make_node("Mul", ["dots_f", "scales"], ["scores"]),
+            helper.make_node("Flatten", ["scores"], ["flat"], axis=0),
+            helper.make_node("TopK", ["flat", "count"], ["best", "rows"], sorted=0),
+        ]
+        inputs = [
+            helper.make_tensor_value_info("codes", T.UINT8, ["n", "dim"]),
+            helper.make_tensor_value_info("query", T.INT8, ["dim", 1]),
+            helper.make_tensor_value_info("offset", T.UINT8, []),
+            helper.make_tensor_value_info("scales", T.FLOAT, ["n", 1]),
+            helper.make_tensor_value_info("count", T.INT64, [1]),
+        ]
+        output = helper.make_tensor_value_info("rows", T.INT64, [1, "count"])
+        graph = helper.make_graph(nodes, "gallery_scan", inputs, [output])
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
         model.ir_version = 8
         options = ort.SessionOptions()
+        options.intra_op_num_threads = _SCAN_THREADS
         # A desktop app shares the CPU with the UI and the camera: don't spin idle threads.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(
@@ -192,21 +203,27 @@ class _Int8Scan:
 
     @staticmethod
     def encode(rows: FloatArray) -> tuple[npt.NDArray[np.uint8], FloatArray]:
-        """Per-row symmetric int8 codes, stored with a +128 offset as uint8, and the scales."""
-        scales = np.abs(rows).max(axis=1) / 127.0
-        codes = np.rint(rows / scales[:, None]) + 128.0
+        """Per-row symmetric int8 codes stored as uint8 (+128), and (count, 1) row scales."""
+        scales = np.abs(rows).max(axis=1, keepdims=True) / 127.0
+        codes = np.rint(rows / scales) + 128.0
         return codes.astype(np.uint8), scales.astype(np.float32)
 
     @classmethod
-    def scores(
-        cls, codes: npt.NDArray[np.uint8], scales: FloatArray, query: FloatArray
-    ) -> FloatArray:
-        """Approximate cosine of `query` with every coded row."""
-        q_scale = float(np.abs(query).max()) / 127.0
-        q_codes = np.rint(query / q_scale).astype(np.int8).reshape(-1, 1)
-        feeds = {"codes": codes, "query": q_codes, "zero": np.array(128, dtype=np.uint8)}
-        dots: npt.NDArray[np.int32] = cls.session().run(None, feeds)[0].reshape(-1)
-        return dots * (scales * np.float32(q_scale))
+    def top_rows(
+        cls, codes: npt.NDArray[np.uint8], scales: FloatArray, query: FloatArray, count: int
+    ) -> npt.NDArray[np.intp]:
+        """The `count` rows (unordered) with the highest approximate cosine to `query`."""
+        # The query's own scale is one positive factor for every row: it cannot change the order.
+        q_codes = np.rint(query * (127.0 / float(np.abs(query).max()))).astype(np.int8)
+        feeds = {
+            "codes": codes,
+            "query": q_codes.reshape(-1, 1),
+            "offset": np.array(128, dtype=np.uint8),
+            "scales": scales,
+            "count": np.array([count], dtype=np.int64),
+        }
+        rows: npt.NDArray[np.intp] = cls.session().run(None, feeds)[0].reshape(-1)
+        return rows
 
 
 class Gallery:
@@ -229,7 +246,7 @@ class Gallery:
         self._rows = 0
         self._vectors = np.zeros((_INITIAL_CAPACITY, dim), dtype=np.float32)
         self._codes = np.zeros((_INITIAL_CAPACITY, dim), dtype=np.uint8)
-        self._scales = np.zeros(_INITIAL_CAPACITY, dtype=np.float32)
+        self._scales = np.zeros((_INITIAL_CAPACITY, 1), dtype=np.float32)
         self._owner: list[str] = []  # row -> person id
         self._rows_of: dict[str, list[int]] = {}  # person id -> rows
 
@@ -381,15 +398,13 @@ class Gallery:
         # A person with m embeddings can occupy m rows ahead of the next person, so the best
         # rows of the top-k persons are within the top k + (rows - persons) rows.
         wanted = k + self._rows - len(self._rows_of)
-        if self._rows < _COARSE_FROM_ROWS:
-            scores = self._vectors[: self._rows] @ query
-        else:
-            wanted += _RERANK_SPARE
-            n = self._rows
-            scores = _Int8Scan.scores(self._codes[:n], self._scales[:n], query)
-        candidates = _top_rows(scores, wanted)
-        exact = self._vectors[candidates] @ query
-        return self._best_per_person(candidates, exact, k)
+        n = self._rows
+        if n < _COARSE_FROM_ROWS or wanted + _RERANK_SPARE >= n:
+            return self._best_per_person(np.arange(n), self._vectors[:n] @ query, k)
+        candidates = _Int8Scan.top_rows(
+            self._codes[:n], self._scales[:n], query, wanted + _RERANK_SPARE
+        )
+        return self._best_per_person(candidates, self._vectors[candidates] @ query, k)
 
     def _best_per_person(
         self, rows: npt.NDArray[np.intp], exact: FloatArray, k: int
@@ -404,13 +419,6 @@ class Gallery:
                 if len(matches) == k:
                     break
         return matches
-
-
-def _top_rows(scores: FloatArray, count: int) -> npt.NDArray[np.intp]:
-    """Indices of the `count` highest scores, unordered (all indices if fewer)."""
-    if count >= scores.size:
-        return np.arange(scores.size)
-    return np.argpartition(scores, -count)[-count:]
 
 
 def _resized(array: npt.NDArray[Any], capacity: int) -> npt.NDArray[Any]:
