@@ -55,11 +55,12 @@ async def sim_control(term: SimulatedTerminal, name: str, **form: Any) -> dict[s
     return result
 
 
-async def pass_door(term: SimulatedTerminal, person_id: str) -> dict[str, Any]:
-    """Someone enrolled stands at the door; the reply of /_sim/pass."""
-    reply = await sim_control(term, "pass", id=person_id)
-    assert reply["status"] == 0, reply
-    return reply
+async def pass_door(term: SimulatedTerminal, person_id: str, times: int = 1) -> None:
+    """Someone enrolled passes the door `times` times (POST /_sim/pass)."""
+    async with httpx.AsyncClient(trust_env=False) as http:
+        for _ in range(times):
+            reply = await http.post(f"{term.base_url}/_sim/pass", data={"id": person_id})
+            assert reply.json()["status"] == 0, reply.text
 
 
 @dataclass
