@@ -21,6 +21,7 @@ class Camera:
         self._next = 0
         self._running = asyncio.Event()
         self._running.set()
+        self._starved = asyncio.Event()
 
     @property
     def paused(self) -> bool:
@@ -35,9 +36,16 @@ class Camera:
         """Give frames again."""
         self._running.set()
 
+    async def wait_starved(self) -> None:
+        """Wait until a capture is waiting for a frame from the paused camera."""
+        await self._starved.wait()
+
     async def frame(self) -> bytes:
         """The next frame, waiting while the camera is paused."""
+        if not self._running.is_set():
+            self._starved.set()
         await self._running.wait()
+        self._starved.clear()
         frame = self._frames[self._next % len(self._frames)]
         self._next += 1
         return frame
