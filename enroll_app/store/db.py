@@ -27,7 +27,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from enroll_app.home import station_home
 from enroll_app.store.errors import StoreClosedError, StoreError, StoreThreadError
-from enroll_app.store.migrations import migrate
+from enroll_app.store.migrations import migrate, refuse_newer
 from enroll_app.store.records import PersonId
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,7 @@ def connect(path: Path, clock: Clock) -> Db:
     )
     try:
         conn.row_factory = sqlite3.Row
+        refuse_newer(conn)  # before WAL mode rewrites the header of a file we must not touch
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise StoreError(f"the station database at {path} cannot use WAL mode (got {mode})")

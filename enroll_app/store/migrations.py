@@ -160,18 +160,24 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
-    """Apply every migration above the file's version up to `target`; return the new version.
-
-    Each step commits on its own, so a crash between steps leaves a valid older version that
-    the next start continues from. A file newer than this program is refused, not touched.
-    """
+def refuse_newer(conn: sqlite3.Connection) -> int:
+    """The file's version; MigrationError if a newer program wrote it (checked before any write)."""
     current = schema_version(conn)
     if current > LATEST_VERSION:
         raise MigrationError(
             f"the station database is version {current}, this program knows up to "
             f"{LATEST_VERSION}: update the program"
         )
+    return current
+
+
+def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
+    """Apply every migration above the file's version up to `target`; return the new version.
+
+    Each step commits on its own, so a crash between steps leaves a valid older version that
+    the next start continues from. A file newer than this program is refused, not touched.
+    """
+    current = refuse_newer(conn)
     for migration in MIGRATIONS:
         if current < migration.version <= target:
             _apply(conn, migration)
