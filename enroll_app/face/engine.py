@@ -97,12 +97,25 @@ def _check_geometry(height: int, width: int) -> None:
         raise ImageError(f"The image is too narrow to hold a face ({width}x{height} pixels)")
 
 
-def _det_input_size(det_size: DetSize) -> tuple[int, int]:
-    width, height = (det_size, det_size) if isinstance(det_size, int) else det_size
+def detector_input_size(det_size: DetSize, height: int, width: int) -> tuple[int, int]:
+    """The detector's (width, height) input for an image: `det_size` on the long side.
+
+    An int fits the image's aspect ratio (short side rounded up to a multiple of 32), so a
+    640x480 frame at 320 runs a 320x256 input instead of a 320x320 one that is one fifth
+    padding. At most det_size/32 shapes exist per size, so the detector's per-shape sessions
+    stay few. A (width, height) pair is used as given.
+    """
+    if isinstance(det_size, int):
+        if det_size <= 0 or det_size % 32:
+            raise ValueError(f"Detection size must be positive multiples of 32, not {det_size}")
+        short = -(-min(height, width) * det_size // max(height, width))
+        short = min(det_size, max(32, -(-short // 32) * 32))
+        return (det_size, short) if width >= height else (short, det_size)
+    w, h = det_size
     # SCRFD's coarsest stride is 32: other sizes give feature maps its decoder cannot place.
-    if width <= 0 or height <= 0 or width % 32 or height % 32:
+    if w <= 0 or h <= 0 or w % 32 or h % 32:
         raise ValueError(f"Detection size must be positive multiples of 32, not {det_size}")
-    return int(width), int(height)
+    return int(w), int(h)
 
 
 def similarity_transform(src: FloatArray, dst: Matrix) -> Matrix:
@@ -244,7 +257,10 @@ class FaceEngine:
         """
         image = check_image(image_bgr)
         bboxes, kpss = self._detector.detect(
-            image, input_size=_det_input_size(det_size), max_num=0, det_thresh=threshold
+            image,
+            input_size=detector_input_size(det_size, *image.shape[:2]),
+            max_num=0,
+            det_thresh=threshold,
         )
         faces = [
             DetectedFace(
@@ -259,11 +275,26 @@ class FaceEngine:
 
     def landmarks(self, image_bgr: Image, face: DetectedFace) -> FloatArray:
         """The 106 landmarks (2d106det) of `face`, (106, 2) float32 in source pixels."""
-        from insightface.app.common import Face
+        import cv2
 
         image = check_image(image_bgr)
-        points = self._landmarker.get(image, Face(bbox=face.bbox.astype(np.float64)))
-        return np.asarray(points[:, :2], dtype=np.float32)
+        model = self._landmarker
+        size = int(model.input_size[0])
+        # 2d106det sees the box's centre, scaled so 1.5x the box's long side fills its input.
+        x1, y1, x2, y2 = (float(v) for v in face.bbox)
+        scale = size / (max(x2 - x1, y2 - y1) * 1.5)
+        shift_x, shift_y = size / 2 - scale * (x1 + x2) / 2, size / 2 - scale * (y1 + y2) / 2
+        matrix = np.array([[scale, 0.0, shift_x], [0.0, scale, shift_y]])
+        crop = cv2.warpAffine(image, matrix, (size, size), borderValue=0.0)
+        blob = cv2.dnn.blobFromImage(
+            crop, 1.0 / model.input_std, (size, size), (model.input_mean,) * 3, swapRB=True
+        )
+        out = model.session.run(model.output_names, {model.input_name: blob})[0][0]
+        raw = np.asarray(out, dtype=np.float64).reshape(-1, 2)[-int(model.lmk_num) :]
+        points = (raw + 1.0) * (size // 2)
+        points[:, 0] = (points[:, 0] - shift_x) / scale
+        points[:, 1] = (points[:, 1] - shift_y) / scale
+        return points.astype(np.float32)
 
     def embed(self, image_bgr: Image, face: DetectedFace) -> FloatArray:
         """The face's 512-d ArcFace embedding, L2-normalised float32."""
@@ -309,6 +340,10 @@ def _session_options(threads: int) -> Any:
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # ORT's own warnings go to stderr, not our log
+    # Spinning workers burn the cores other threads (UI, capture, other sessions) need; on a
+    # busy 2-core machine spinning made the preview 3-4x slower in bench/preview_bench.py.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     return options
 
 

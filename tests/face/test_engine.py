@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from enroll_app.face.engine import FaceEngine, check_image
+from enroll_app.face.engine import FaceEngine, check_image, detector_input_size
 from enroll_app.face.samples import sample_photo
 from enroll_app.face.types import DetectedFace, Image, ImageError, ModelPackError, decode_image
 
@@ -199,3 +200,39 @@ async def test_load_async_builds_a_working_engine(yaoming_image: Image) -> None:
 def test_load_of_a_missing_pack_is_a_model_pack_error(tmp_path: Path) -> None:
     with pytest.raises(ModelPackError, match="does not exist"):
         FaceEngine.load("buffalo_s", folder=tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("det_size", "shape", "expected"),
+    [
+        (320, (480, 640), (320, 256)),
+        (320, (640, 480), (256, 320)),
+        (640, (480, 640), (640, 480)),
+        (640, (886, 1280), (640, 448)),
+        (320, (500, 500), (320, 320)),
+        (320, (40, 800), (320, 32)),
+        ((320, 320), (480, 640), (320, 320)),
+    ],
+)
+def test_detector_input_fits_the_aspect_ratio(
+    det_size: int | tuple[int, int], shape: tuple[int, int], expected: tuple[int, int]
+) -> None:
+    assert detector_input_size(det_size, *shape) == expected
+
+
+def test_matches_insightface_reference_models(engine: FaceEngine, t1_image: Image) -> None:
+    """Our landmark and embedding code gives what insightface's own model classes give."""
+    from insightface.app.common import Face
+    from insightface.model_zoo import get_model
+
+    lmk_model = get_model(str(engine.pack.path("landmarks")), providers=["CPUExecutionProvider"])
+    rec_model = get_model(str(engine.pack.path("recognition")), providers=["CPUExecutionProvider"])
+    for face in engine.detect(t1_image)[:3]:
+        reference = lmk_model.get(t1_image, Face(bbox=face.bbox.astype(np.float64)))
+        np.testing.assert_allclose(engine.landmarks(t1_image, face), reference, atol=0.05)
+        with warnings.catch_warnings():
+            # insightface's crop uses a scikit-image call deprecated in 0.26
+            warnings.simplefilter("ignore", FutureWarning)
+            ref_embedding = rec_model.get(t1_image, Face(kps=face.kps))
+        ref_embedding = ref_embedding / np.linalg.norm(ref_embedding)
+        assert float(engine.embed(t1_image, face) @ ref_embedding) > 0.9999
