@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -45,6 +46,8 @@ from enroll_app.services.terminals import (
     UploadTargets,
     describe_key_status,
 )
+from enroll_app.terminal.connections import TerminalConnections
+from enroll_app.terminal.protocol import DEFAULT_PORT
 from enroll_app.terminal.receiver import UploadReceiver, station_address_for
 from enroll_app.terminal.scan import ScanInputError
 from enroll_app.ui.context import AppContext, ShutdownStage
@@ -197,8 +200,10 @@ class TerminalsPresenter(QObject):
         self._keys_problem = ""
         self.registry = registry if registry is not None else TerminalRegistry()
         self.keys = keys if keys is not None else self._open_keys()
-        self.discovery = DiscoveryService(self.registry, self.keys)
-        self.service = TerminalService(self.registry, self.keys)
+        self.connections = TerminalConnections()
+        factory = self.connections.client
+        self.discovery = DiscoveryService(self.registry, self.keys, client_factory=factory)
+        self.service = TerminalService(self.registry, self.keys, client_factory=factory)
         self.records = PassRecordLog()
         self.receiver: UploadReceiver | None = None
         self._refreshing = False
@@ -254,16 +259,17 @@ class TerminalsPresenter(QObject):
         if self.receiver is not None:
             await self.receiver.stop()
             self.receiver = None
+        await self.connections.aclose()
 
     # ---- discovery ---------------------------------------------------------------------------
 
-    def scan(self, subnets_text: str) -> None:
-        """Scan the subnets typed (blank: this PC's networks)."""
+    def scan(self, subnets_text: str, port: int = DEFAULT_PORT) -> None:
+        """Scan the subnets typed (blank: this PC's networks) on `port`."""
         subnets = [s for s in subnets_text.replace(",", " ").split() if s]
-        self.run(self._scan(subnets), self.tr("Looking for terminals"))
+        self.run(self._scan(subnets, port), self.tr("Looking for terminals"))
 
-    async def _scan(self, subnets: list[str]) -> None:
-        found = await self.discovery.discover(subnets, progress=self.scan_progress.emit)
+    async def _scan(self, subnets: list[str], port: int) -> None:
+        found = await self.discovery.discover(subnets, port, progress=self.scan_progress.emit)
         known = [d for d in found if d.sn]
         locked = len(found) - len(known)
         text = self.tr("Found %n terminal(s)", "", len(found))
@@ -271,8 +277,8 @@ class TerminalsPresenter(QObject):
             text += " " + self.tr(
                 "(%n with a key this station does not hold: add them with their key)", "", locked
             )
-        self.notice.emit("info", text)
         await self._after_contact([d.sn for d in known if d.sn])
+        self.notice.emit("info", text)
 
     def add(self, address: str, key: str | None) -> None:
         """Add a terminal by address (and key, if the station does not know it)."""
@@ -286,11 +292,11 @@ class TerminalsPresenter(QObject):
                     "The terminal at %1 rejected every key this station holds; add it with its key"
                 ).replace("%1", address)
             )
+        await self._after_contact([found.sn])
         self.notice.emit(
             "info",
             self.tr("Added %1 (%2)").replace("%1", found.name or found.sn).replace("%2", address),
         )
-        await self._after_contact([found.sn])
 
     def _add_demo_terminals(self, terminals: list[Any]) -> None:
         for demo in terminals:
@@ -485,6 +491,11 @@ class TerminalsView(QWidget):
         )
         self.subnets.setText(self.presenter.context.settings.value("terminals/last_scan"))
         self.subnets.returnPressed.connect(self.scan)
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(DEFAULT_PORT)
+        self.port.setPrefix(self.tr("port "))
+        self.port.setToolTip(self.tr("The terminals' port (8088 unless changed)"))
         self.scan_button = QPushButton(self.tr("Find terminals"))
         self.scan_button.clicked.connect(self.scan)
         self.add_button = QPushButton(self.tr("Add by address…"))
@@ -492,6 +503,7 @@ class TerminalsView(QWidget):
         self.refresh_button = QPushButton(self.tr("Refresh"))
         self.refresh_button.clicked.connect(self.presenter.refresh)
         bar.addWidget(self.subnets, 1)
+        bar.addWidget(self.port)
         for button in (self.scan_button, self.add_button, self.refresh_button):
             bar.addWidget(button)
         return bar
@@ -601,7 +613,7 @@ class TerminalsView(QWidget):
         self.presenter.context.settings.set_value(
             "terminals/last_scan", self.subnets.text().strip()
         )
-        self.presenter.scan(self.subnets.text())
+        self.presenter.scan(self.subnets.text(), self.port.value())
 
     def _start(self, coro: Coroutine[Any, Any, Any]) -> None:
         self.presenter.run(coro, "")
@@ -691,5 +703,5 @@ def create_page(context: AppContext) -> QWidget:
     view = TerminalsView(presenter)
     presenter.setParent(view)
     # Started from the loop, not here: the shell may build pages before the loop runs.
-    QTimer.singleShot(0, presenter.start)
+    QTimer.singleShot(0, presenter, presenter.start)
     return view

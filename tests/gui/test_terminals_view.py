@@ -1,0 +1,264 @@
+"""The Terminals page in the real window, against simulated terminals on 127.0.0.x."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from conftest import QLoop
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from enroll_app.services.keys import KeyStore
+from enroll_app.simulator import SimConfig, SimulatedTerminal
+from enroll_app.ui.app import Station, create_application
+from enroll_app.ui.settings import Preferences, StationSettings
+from enroll_app.ui.terminal_dialogs import AddTerminalDialog, ConfirmDialog, KeyDialog
+from enroll_app.ui.terminals_view import COLUMNS, TerminalsView
+
+WAIT_MS = 15_000
+T = TypeVar("T", bound=QWidget)
+R = TypeVar("R")
+
+StartSim = Callable[..., SimulatedTerminal]
+
+
+class SimThread:
+    """Simulated terminals on their own loop in a thread, like devices apart from the PC.
+
+    Keeps the UI loop's stall detector about the station's code, not the simulator's start.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="simulators")
+        self.thread.start()
+        self.started: list[SimulatedTerminal] = []
+
+    def run(self, coro: Coroutine[Any, Any, R]) -> R:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(WAIT_MS / 1000)
+
+    def start(self, host: str, port: int, data_dir: Path) -> SimulatedTerminal:
+        term = SimulatedTerminal(SimConfig(host=host, port=port, data_dir=data_dir, fast=True))
+        self.run(term.start())
+        self.started.append(term)
+        return term
+
+    def close(self) -> None:
+        for term in reversed(self.started):
+            if term.running:
+                self.run(term.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture
+def sim_thread() -> Iterator[SimThread]:
+    threads = SimThread()
+    yield threads
+    threads.close()
+
+
+@pytest.fixture
+def sims(sim_thread: SimThread, tmp_path: Path) -> StartSim:
+    """`start(host, port=0, data_dir=None)`: a simulated terminal on loopback."""
+
+    def start(host: str, port: int = 0, data_dir: Path | None = None) -> SimulatedTerminal:
+        folder = data_dir or tmp_path / f"terminal-{len(sim_thread.started)}"
+        return sim_thread.start(host, port, folder)
+
+    return start
+
+
+@pytest.fixture
+def station(qloop: QLoop, qtbot: QtBot, unused_tcp_port: int) -> Iterator[Station]:
+    """The real application, its heartbeat receiver on a free port; closed after the test."""
+    StationSettings().save_preferences(Preferences(receiver_port=unused_tcp_port))
+    opened = Station.open(create_application())
+    qtbot.addWidget(opened.window)
+    yield opened
+    qloop.run(opened.aclose())
+
+
+def _page(station: Station, qtbot: QtBot) -> TerminalsView:
+    station.window.show_page("terminals")
+    page = station.window.page("terminals")
+    assert isinstance(page, TerminalsView)
+    qtbot.waitUntil(lambda: page.presenter.receiver is not None, timeout=WAIT_MS)
+    return page
+
+
+def _cell(page: TerminalsView, row: int, column: str) -> str:
+    return str(page.model.index(row, COLUMNS.index(column)).data())
+
+
+def _dialog(kind: type[T], qtbot: QtBot) -> T:
+    found: list[T] = []
+
+    def visible() -> bool:
+        found[:] = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()
+        ]
+        return bool(found)
+
+    qtbot.waitUntil(visible, timeout=WAIT_MS)
+    return found[0]
+
+
+def _scan(page: TerminalsView, qtbot: QtBot, subnet: str, rows: int) -> None:
+    page.subnets.setText(subnet)
+    qtbot.mouseClick(page.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: page.model.rowCount() == rows and not page.notice.isHidden(), timeout=WAIT_MS
+    )
+
+
+def test_discovery_finds_terminals_and_key_rotation_persists(
+    station: Station, sims: StartSim, qtbot: QtBot, qloop: QLoop
+) -> None:
+    first = sims("127.0.0.2")
+    second = sims("127.0.0.3", first.port)
+    page = _page(station, qtbot)
+    assert "Receiving heartbeats on port" in page.receiver_label.text()
+    page.port.setValue(first.port)
+    _scan(page, qtbot, "127.0.0.0/29", 2)
+    assert "Found 2 terminal(s)" in page.notice.text()
+    serials = {_cell(page, r, "serial") for r in range(2)}
+    assert serials == {first.serial, second.serial}
+    qtbot.waitUntil(lambda: _cell(page, 0, "persons") == "0 / 10000", timeout=WAIT_MS)
+    assert _cell(page, 0, "key").startswith("Factory key")
+    assert _cell(page, 0, "online") == "Online"
+    assert not page.site_key_offer.isHidden()
+
+    qtbot.mouseClick(page.site_key_button, Qt.MouseButton.LeftButton)
+    dialog = _dialog(KeyDialog, qtbot)
+    assert dialog.site.isChecked()
+    dialog.new_key.setText("gate-2026")
+    dialog.repeat.setText("gate-2025")
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.error.text() == "The two keys differ"
+    dialog.repeat.setText("gate-2026")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Key changed on 2 terminal(s)" in page.notice.text(), timeout=WAIT_MS)
+    assert page.site_key_offer.isHidden()
+    assert {_cell(page, r, "key") for r in range(2)} == {"OK"}
+    keys = KeyStore()  # a fresh read of the keyring backend, as at the next start
+    assert keys.site_key() == "gate-2026"
+    assert {keys.key(first.serial), keys.key(second.serial)} == {"gate-2026"}
+
+
+def test_heartbeats_turn_a_terminal_online_and_their_absence_offline(  # noqa: PLR0917
+    station: Station,
+    sims: StartSim,
+    qtbot: QtBot,
+    qloop: QLoop,
+    tmp_path: Path,
+    sim_thread: SimThread,
+) -> None:
+    term = sims("127.0.0.4")
+    page = _page(station, qtbot)
+    page.presenter.registry.offline_after = 3.0  # heartbeats come every second here
+    page.port.setValue(term.port)
+    _scan(page, qtbot, "127.0.0.4/32", 1)
+    page.select(term.serial)
+    qtbot.mouseClick(page.uploads_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "now sends heartbeats" in page.notice.text(), timeout=WAIT_MS)
+    sim_thread.run(_set_period(term, 1))  # the button sets 10 s; too slow for a test
+    qtbot.waitUntil(
+        lambda: page.presenter.registry.get(term.serial).last_heartbeat is not None, timeout=WAIT_MS
+    )
+    assert (
+        page.model.index(0, COLUMNS.index("online"))
+        .data(Qt.ItemDataRole.ToolTipRole)
+        .startswith("Last heartbeat")
+    )
+
+    sim_thread.run(term.stop())
+    qtbot.waitUntil(lambda: _cell(page, 0, "online") == "Offline", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: station.context.terminal_counts == (0, 1), timeout=WAIT_MS)
+    assert "0 online · 1 offline" in station.window.status.terminals_label.text()
+
+    # Back on the network: its heartbeats alone bring it back (the station calls nothing).
+    again = sims("127.0.0.4", term.port, data_dir=tmp_path / "terminal-0")
+    assert again.serial == term.serial
+    qtbot.waitUntil(lambda: _cell(page, 0, "online") == "Online", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: station.context.terminal_counts == (1, 0), timeout=WAIT_MS)
+
+
+async def _set_period(term: SimulatedTerminal, period: int) -> None:
+    from enroll_app.terminal.client import TerminalClient
+
+    async with TerminalClient(term.host, term.port) as client:
+        config = await client.get_heartbeat()
+        await client.set_heartbeat(config.url, period)
+
+
+def test_errors_are_shown_in_plain_words(  # noqa: PLR0917
+    station: Station,
+    sims: StartSim,
+    qtbot: QtBot,
+    qloop: QLoop,
+    unused_tcp_port_factory: Callable[[], int],
+    sim_thread: SimThread,
+) -> None:
+    term = sims("127.0.0.5")
+    page = _page(station, qtbot)
+    # Nothing listens there.
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    add = _dialog(AddTerminalDialog, qtbot)
+    add.address.setText("not an address")
+    assert not add.ok_button.isEnabled()
+    add.address.setText(f"127.0.0.1:{unused_tcp_port_factory()}")
+    qtbot.mouseClick(add.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: "Cannot connect to the terminal at 127.0.0.1" in page.notice.text(), timeout=WAIT_MS
+    )
+    assert page.notice.property("kind") == "error"
+
+    # A real terminal, then it fails every request: its reason is shown.
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    add = _dialog(AddTerminalDialog, qtbot)
+    add.address.setText(f"127.0.0.5:{term.port}")
+    qtbot.mouseClick(add.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: page.model.rowCount() == 1 and "Added" in page.notice.text(), timeout=WAIT_MS
+    )
+    page.select(term.serial)
+    term.faults.fail_rate = 1.0
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "unknown error" in page.notice.text(), timeout=WAIT_MS)
+    term.faults.fail_rate = 0.0
+
+    # Reboot asks first; cancelling does nothing.
+    page.reboot_action.trigger()
+    confirm = _dialog(ConfirmDialog, qtbot)
+    assert "Restart" in confirm.label.text()
+    confirm.reject()
+    qloop.run(station.context.tasks.wait_idle())
+    assert [e for e in term.device.state.events if e["event"] == "reboot"] == []
+
+    # Open the door after confirming.
+    page.open_action.trigger()
+    confirm = _dialog(ConfirmDialog, qtbot)
+    qtbot.mouseClick(confirm.action_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "opened" in page.notice.text(), timeout=WAIT_MS)
+    assert len([e for e in term.device.state.events if e["event"] == "open"]) == 1
+
+    # Someone changed the key behind the station's back: the terminal's reason, plainly.
+    sim_thread.run(_change_key(term, "not-ours"))
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.notice.text() == "The terminal rejected the key", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _cell(page, 0, "key") == "Key rejected", timeout=WAIT_MS)
+
+
+async def _change_key(term: SimulatedTerminal, key: str) -> None:
+    from enroll_app.terminal.client import TerminalClient
+
+    async with TerminalClient(term.host, term.port) as client:
+        await client.set_device_key(key)
