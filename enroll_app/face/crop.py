@@ -76,7 +76,7 @@ def make_enrollment_photo(
     Raises `FaceError` if no JPEG quality down to 40 fits `max_bytes`.
     """
     matrix = photo_transform(face)
-    pixels = _warp_with_soft_fill(image, matrix)
+    pixels = _warp_with_soft_fill(_as_colour(image), matrix)
     jpeg, quality = encode_within(pixels, max_bytes)
     assert face.landmarks is not None
     return EnrollmentPhoto(
@@ -110,6 +110,16 @@ def encode_within(pixels: Image, max_bytes: int) -> tuple[bytes, int]:
         if ok and buf.size <= max_bytes:
             return buf.tobytes(), quality
     raise FaceError(f"The photo does not fit in {max_bytes} bytes even at JPEG quality 40")
+
+
+def _as_colour(image: Image) -> Image:
+    """Grey sources become three equal channels: terminals expect a colour JPEG."""
+    import cv2
+
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    grey = image if image.ndim == 2 else image[:, :, 0]
+    return np.asarray(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
 
 
 def _warp_with_soft_fill(image: Image, matrix: Matrix) -> Image:

@@ -20,7 +20,14 @@ from enroll_app.face.crop import (
 from enroll_app.face.engine import FaceEngine
 from enroll_app.face.pose import eye_centres, roll_degrees
 from enroll_app.face.samples import sample_photo
-from enroll_app.face.types import DetectedFace, FaceError, Image, decode_image, read_image
+from enroll_app.face.types import (
+    DetectedFace,
+    FaceError,
+    Image,
+    ImageError,
+    decode_image,
+    read_image,
+)
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +152,22 @@ def test_photo_record(engine: FaceEngine, astronaut: Image) -> None:
     assert photo.image.dtype == np.uint8
     assert photo.jpeg[:3] == b"\xff\xd8\xff"
     assert photo.matrix.shape == (2, 3)
+
+
+def test_grey_source_gives_a_colour_photo(engine: FaceEngine, astronaut: Image) -> None:
+    grey = cv2.cvtColor(astronaut, cv2.COLOR_BGR2GRAY)
+    photo = crop_photo(engine, grey)
+    assert decode_image(photo.jpeg).shape == (PHOTO_HEIGHT, PHOTO_WIDTH, 3)
+
+
+@pytest.mark.parametrize(
+    ("image", "reason"),
+    [
+        (np.zeros((4, 4, 3), np.uint8), "too small"),
+        (np.zeros((100, 100, 3), np.float32), "8-bit"),
+        (np.zeros((0, 0, 3), np.uint8), "empty"),
+    ],
+)
+def test_bad_pixels_are_a_clear_error(engine: FaceEngine, image: Image, reason: str) -> None:
+    with pytest.raises(ImageError, match=reason):
+        crop_photo(engine, image)

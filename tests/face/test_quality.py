@@ -23,7 +23,7 @@ from enroll_app.face.quality import (
     check_photo,
 )
 from enroll_app.face.samples import sample_photo
-from enroll_app.face.types import DetectedFace, Image, read_image
+from enroll_app.face.types import DetectedFace, Image, ImageError, decode_image, read_image
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "quality-thresholds.md"
 
@@ -377,3 +377,16 @@ def test_report_json_shape(engine: FaceEngine, astronaut: Image) -> None:
     brightness = next(c for c in data["checks"] if c["code"] == "brightness")
     assert brightness["threshold"] == [60.0, 215.0]
     assert "亮度" in brightness["message"]
+
+
+def test_grey_photo_is_checked_like_a_colour_one(engine: FaceEngine, astronaut: Image) -> None:
+    grey = cv2.cvtColor(astronaut, cv2.COLOR_BGR2GRAY)
+    report = check_photo(engine, grey)
+    assert report.ok, [(c.code, c.value) for c in report.failed]
+
+
+def test_corrupt_pixels_are_a_clear_error(engine: FaceEngine) -> None:
+    with pytest.raises(ImageError, match="too small"):
+        check_photo(engine, np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(ImageError, match="not an image"):
+        decode_image(b"GIF89a not really")
