@@ -33,6 +33,7 @@ from enroll_app.terminal.errors import (
 )
 from enroll_app.terminal.protocol import DEFAULT_KEY, DEFAULT_PORT, RECORD_PAGE_CAP, Endpoint
 from enroll_app.terminal.records import (
+    MS_THRESHOLD,
     CheckResult,
     DeviceInfo,
     HeartbeatConfig,
@@ -40,7 +41,6 @@ from enroll_app.terminal.records import (
     Person,
 )
 from enroll_app.terminal.validation import (
-    MS_THRESHOLD,
     card_from_decimal,
     check_new_key,
     check_pass_count,

@@ -17,6 +17,8 @@ from typing import Any
 
 from enroll_app.terminal.protocol import UNLIMITED_PASSES, UNLIMITED_TS
 
+MS_THRESHOLD = 1e11  # a time above this is milliseconds, not seconds (year 5138 in seconds)
+
 
 class ReplyShapeError(ValueError):
     """A reply field has a value of the wrong kind (the client turns it into ProtocolError)."""
@@ -267,10 +269,14 @@ class PassRecord:
 
     @classmethod
     def from_upload(cls, form: Mapping[str, str]) -> PassRecord:
-        """Parse a record the terminal POSTs to the record callback URL."""
+        """Parse a record the terminal POSTs to the record callback URL.
+
+        Firmware before v1.3 uploads `ts` in milliseconds: such times are turned into seconds.
+        """
+        ts = read_float(form, "ts")
         return cls(
             person_id=read_str(form, "personID") or read_str(form, "personId"),
-            ts=read_float(form, "ts"),
+            ts=ts / 1000 if ts > MS_THRESHOLD else ts,
             pass_type=read_int(form, "passType", 0),
             name=read_str(form, "name"),
             device_sn=read_str(form, "deviceSn"),

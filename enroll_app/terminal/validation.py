@@ -20,8 +20,8 @@ from enroll_app.terminal.protocol import (
     UNLIMITED_PASSES,
     StatusCode,
 )
+from enroll_app.terminal.records import MS_THRESHOLD
 
-MS_THRESHOLD = 1e11  # a time above this is milliseconds, not seconds (year 5138 in seconds)
 _ID_FORBIDDEN = re.compile(r"[,\[\]\s]")
 _URL_FULL = re.compile(
     r"^https?://(?:[A-Za-z0-9._\-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(?:/\S*)?$"

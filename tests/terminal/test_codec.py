@@ -146,3 +146,10 @@ def test_photos_decode_and_bad_base64_is_a_protocol_error() -> None:
 def test_data_as_a_json_string_is_parsed() -> None:
     body = _body({"status": 0, "data": json.dumps({"ts": 12.5})})
     assert decode_result("getTime", 200, body) == 12.5
+
+
+def test_uploads_in_milliseconds_become_seconds() -> None:
+    old = PassRecord.from_upload({"deviceSn": "a" * 16, "personID": "1", "ts": "1545187749123"})
+    new = PassRecord.from_upload({"deviceSn": "a" * 16, "personId": "1", "ts": "1.545187749123E9"})
+    assert old.ts == pytest.approx(new.ts)
+    assert old.identity == new.identity
