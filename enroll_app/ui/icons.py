@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 # 24x24 stroke drawings; "{c}" becomes the colour.
@@ -53,12 +53,38 @@ def pixmap(name: str, color: str, size: int, device_pixel_ratio: float = 1.0) ->
     return image
 
 
+class _SvgIconEngine(QIconEngine):
+    """Renders the icon when Qt asks for a size: no pixmaps made for sizes never shown."""
+
+    def __init__(self, name: str, color: str, selected_color: str | None) -> None:
+        super().__init__()
+        self._name = name
+        self._color = color
+        self._selected = selected_color
+
+    def _color_for(self, mode: QIcon.Mode) -> str:
+        if mode == QIcon.Mode.Selected and self._selected is not None:
+            return self._selected
+        return self._color
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        renderer = QSvgRenderer(QByteArray(svg(self._name, self._color_for(mode))))
+        renderer.render(painter, QRectF(rect))
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return pixmap(self._name, self._color_for(mode), min(size.width(), size.height()))
+
+    def scaledPixmap(  # asked for on high-DPI screens
+        self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
+    ) -> QPixmap:
+        side = min(size.width(), size.height())
+        return pixmap(self._name, self._color_for(mode), round(side / scale), scale)
+
+    def clone(self) -> QIconEngine:
+        return _SvgIconEngine(self._name, self._color, self._selected)
+
+
 def icon(name: str, color: str, selected_color: str | None = None) -> QIcon:
-    """A QIcon of `name`, sharp from 16 to 64 px; `selected_color` for selected list items."""
-    result = QIcon()
-    for size in (16, 20, 24, 32, 48, 64):
-        for ratio in (1.0, 2.0):
-            result.addPixmap(pixmap(name, color, size, ratio), QIcon.Mode.Normal)
-            if selected_color is not None:
-                result.addPixmap(pixmap(name, selected_color, size, ratio), QIcon.Mode.Selected)
-    return result
+    """A QIcon of `name`, drawn at whatever size and scale it is shown; `selected_color` is
+    used for selected list items."""
+    return QIcon(_SvgIconEngine(name, color, selected_color))

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 from enroll_app import __version__
 from enroll_app.ui import icons
 from enroll_app.ui.status_bar import StationStatusBar
-from enroll_app.ui.theme import Colors
+from enroll_app.ui.theme import Colors, banner_style
 from enroll_app.ui.widgets import Action, NoticeBanner
 
 SIDEBAR_WIDTH = 220
@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.colors = colors
         self.setWindowTitle(self.tr("Enroll Station"))
-        self.setMinimumSize(QSize(880, 560))
+        self.setMinimumSize(QSize(760, 520))
         self._keys: list[str] = []
         self._icon_names: dict[str, str] = {}
         self._page_actions: dict[str, QAction] = {}
@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
         self.settings_button.setIcon(icons.icon("settings", colors.text))
         self.set_demo_running(self._demo_running)
         self.status.apply_colors(colors)
+        for banner in self._banners.values():
+            banner.setStyleSheet(banner_style(banner.kind, colors))
 
     # -- Qt --------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -150,7 +151,9 @@ class ShellPresenter(QObject):
         if not await ask(dialog):
             return
         after = dialog.preferences()  # read before the loop runs again: the dialog is deleted
+        await asyncio.sleep(0)  # let the dialog close and repaint before the disk write
         self.context.settings.save_preferences(after)
+        await asyncio.sleep(0)
         self._apply(before, after)
 
     def _apply(self, before: Preferences, after: Preferences) -> None:

@@ -110,10 +110,12 @@ class TaskRunner(QObject):
         on_success: Callable[[T], None] | None = None,
     ) -> asyncio.Task[T]:
         """Run `coro` as a job; `label` is what the status bar says while it runs."""
-        if self._closed:
-            coro.close()
-            raise RuntimeError("the task runner is closed")
         task = asyncio.get_running_loop().create_task(coro)
+        if self._closed:
+            # Shutting down: a late timer or click must not start work, nor show a crash.
+            logger.debug("not started, the station is closing: %s", label)
+            task.cancel()
+            return task
         self._jobs[task] = Job(label=label, task=task, on_error=on_error)
         task.add_done_callback(lambda t: self._finished(t, on_success))
         self._announce()

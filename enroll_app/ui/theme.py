@@ -78,11 +78,17 @@ def colors(theme: str) -> Colors:
 
 
 def apply_theme(app: QApplication, theme: str) -> Colors:
-    """Switch the whole application to `theme`; returns its colours."""
+    """Switch the whole application to `theme`; returns its colours.
+
+    Only the palette changes between themes: the style sheet refers to palette roles, so a
+    switch does not re-parse it and re-polish every widget (that stalls the UI thread).
+    """
     chosen = colors(theme)
-    app.setStyle("Fusion")
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     app.setPalette(_palette(chosen))
-    app.setStyleSheet(style_sheet(chosen))
+    if app.styleSheet() != STYLE_SHEET:
+        app.setStyleSheet(STYLE_SHEET)
     return chosen
 
 
@@ -93,7 +99,7 @@ def _palette(c: Colors) -> QPalette:
         (role.Window, c.window),
         (role.WindowText, c.text),
         (role.Base, c.surface),
-        (role.AlternateBase, c.window),
+        (role.AlternateBase, c.sidebar),
         (role.Text, c.text),
         (role.Button, c.surface),
         (role.ButtonText, c.text),
@@ -102,6 +108,7 @@ def _palette(c: Colors) -> QPalette:
         (role.PlaceholderText, c.muted),
         (role.Highlight, c.accent),
         (role.HighlightedText, c.accent_text),
+        (role.Accent, c.accent),
         (role.Link, c.accent),
         (role.Mid, c.border),
         (role.Midlight, c.border),
@@ -112,26 +119,28 @@ def _palette(c: Colors) -> QPalette:
     return palette
 
 
-def style_sheet(c: Colors) -> str:
-    """Rules for widgets the palette alone cannot style (object names set by the shell)."""
-    return f"""
-    #Sidebar {{ background: {c.sidebar}; border: none; }}
-    #SidebarTitle {{ font-size: 15pt; font-weight: 600; color: {c.text}; }}
-    #SidebarSubtitle {{ color: {c.muted}; }}
-    #PageList {{ background: transparent; border: none; outline: 0; }}
-    #PageList::item {{ padding: 8px 10px; margin: 2px 0; border-radius: 6px; color: {c.text}; }}
-    #PageList::item:hover {{ background: {c.border}; }}
-    #PageList::item:selected {{ background: {c.accent}; color: {c.accent_text}; }}
-    #PageTitle {{ font-size: 17pt; font-weight: 600; }}
-    #Card {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 10px; }}
-    #Muted {{ color: {c.muted}; }}
-    #Banner[kind="info"] {{ background: {c.info_bg}; border-radius: 8px; }}
-    #Banner[kind="warning"] {{ background: {c.warn_bg}; border-radius: 8px; }}
-    #Banner[kind="error"] {{ background: {c.error_bg}; border-radius: 8px; }}
-    #Banner QLabel {{ background: transparent; }}
-    QStatusBar {{ border-top: 1px solid {c.border}; }}
-    QStatusBar::item {{ border: none; }}
-    QGroupBox {{ font-weight: 600; border: 1px solid {c.border}; border-radius: 8px;
-                 margin-top: 14px; padding: 12px 10px 8px 10px; }}
-    QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; }}
-    """
+def banner_style(kind: str, c: Colors) -> str:
+    """Background of a notice banner of `kind` ("info", "warning", "error")."""
+    background = {"info": c.info_bg, "warning": c.warn_bg, "error": c.error_bg}[kind]
+    return f"#Banner {{ background: {background}; border-radius: 8px; }}"
+
+
+# Rules for widgets the palette alone cannot style (object names set by the shell). Colours
+# come from palette roles only (see `_palette`): sidebar = AlternateBase, muted = PlaceholderText.
+STYLE_SHEET = """
+#Sidebar { background: palette(alternate-base); border: none; }
+#SidebarTitle { font-size: 15pt; font-weight: 600; }
+#SidebarSubtitle, #Muted { color: palette(placeholder-text); }
+#PageList { background: transparent; border: none; outline: 0; }
+#PageList::item { padding: 8px 10px; margin: 2px 0; border-radius: 6px; color: palette(window-text); }
+#PageList::item:hover { background: palette(mid); }
+#PageList::item:selected { background: palette(highlight); color: palette(highlighted-text); }
+#PageTitle { font-size: 17pt; font-weight: 600; }
+#Card { background: palette(base); border: 1px solid palette(mid); border-radius: 10px; }
+#Banner QLabel { background: transparent; }
+QStatusBar { border-top: 1px solid palette(mid); }
+QStatusBar::item { border: none; }
+QGroupBox { font-weight: 600; border: 1px solid palette(mid); border-radius: 8px;
+            margin-top: 14px; padding: 12px 10px 8px 10px; }
+QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
+"""

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from enroll_app.ui import icons
-from enroll_app.ui.theme import Colors
+from enroll_app.ui.theme import Colors, banner_style
 
 Action = tuple[str, Callable[[], None]]
 
@@ -37,7 +37,8 @@ class NoticeBanner(QFrame):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("Banner")
-        self.setProperty("kind", kind)
+        self.kind = kind
+        self.setStyleSheet(banner_style(kind, colors))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 8, 8)
         layout.setSpacing(10)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import pytest
+from gui_harness import QLoop
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from enroll_app.ui.app import Station
+from enroll_app.ui.crash_dialog import CrashDialog
+from enroll_app.ui.tasks import OperatorError
 from enroll_app.ui.widgets import PlaceholderView
 
 
@@ -40,3 +48,98 @@ def test_page_shortcuts_switch_pages(station: Station, qtbot: QtBot) -> None:
         assert window.current_page_key() == key
     window.page_list.setCurrentRow(2)
     assert window.current_page_key() == "terminals"
+
+
+def test_terminal_counts_reach_the_status_bar(station: Station) -> None:
+    status = station.window.status
+    assert "No terminals yet" in status.terminals_label.text()
+    station.context.set_terminal_counts(2, 1)
+    assert "2 online · 1 offline" in status.terminals_label.text()
+
+
+def test_background_work_shows_label_and_progress_until_idle(
+    station: Station, qloop: QLoop, qtbot: QtBot
+) -> None:
+    tasks = station.context.tasks
+    busy = station.window.status.busy
+    release = asyncio.Event()
+
+    async def job() -> str:
+        tasks.report_progress(1, 4)
+        await release.wait()
+        return "done"
+
+    results: list[str] = []
+    with qtbot.waitSignal(
+        tasks.progress_changed, check_params_cb=lambda _label, _done, total: total == 4
+    ):
+        tasks.start(job(), label="Copying photos", on_success=results.append)
+    assert busy.isVisibleTo(station.window)
+    assert busy.label.text().startswith("Copying photos")
+    assert (busy.bar.value(), busy.bar.maximum()) == (1, 4)
+    release.set()
+    qloop.run(tasks.wait_idle())
+    assert results == ["done"]
+    assert not busy.isVisibleTo(station.window)
+    assert tasks.is_idle
+
+
+def test_expected_errors_go_to_the_status_bar_or_inline(station: Station, qloop: QLoop) -> None:
+    tasks = station.context.tasks
+
+    async def fail() -> None:
+        raise OperatorError("The terminal refused the photo.")
+
+    tasks.start(fail(), label="Uploading")
+    qloop.run(tasks.wait_idle())
+    assert (
+        station.window.status.problem_label.text() == "⚠ Uploading: The terminal refused the photo."
+    )
+
+    inline: list[str] = []
+    tasks.start(fail(), label="Uploading", on_error=lambda exc: inline.append(str(exc)))
+    qloop.run(tasks.wait_idle())
+    assert inline == ["The terminal refused the photo."]
+
+
+def test_a_bug_opens_the_crash_dialog_with_its_traceback(
+    station: Station, qloop: QLoop, qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    tasks = station.context.tasks
+
+    async def bug() -> None:
+        {}["missing"]
+
+    with qtbot.waitSignal(tasks.crashed):
+        tasks.start(bug(), label="Reading terminals")
+    dialog = station.window.findChild(CrashDialog)
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert "Reading terminals: KeyError" in dialog.summary.text()
+    assert "Traceback" in dialog.details.toPlainText()
+    assert "bug in Reading terminals" in caplog.text
+    dialog.copy_details()
+    assert "KeyError" in QApplication.clipboard().text()
+    dialog.close()
+
+
+def test_cancelled_work_is_silent(station: Station, qloop: QLoop) -> None:
+    tasks = station.context.tasks
+    task = tasks.start(asyncio.Event().wait(), label="Waiting")
+    task.cancel()
+    qloop.run(tasks.wait_idle())
+    assert station.window.status.problem_label.text() == ""
+    assert station.window.findChild(CrashDialog) is None
+
+
+def test_the_harness_catches_a_stalled_loop(qloop: QLoop) -> None:
+    def stall() -> None:
+        deadline = time.perf_counter() + 0.08
+        while time.perf_counter() < deadline:
+            pass
+
+    qloop.run(asyncio.sleep(0))
+    asyncio.get_running_loop().call_soon(stall)
+    qloop.run(asyncio.sleep(0.01))
+    assert any("took" in message for message in qloop.warnings)
+    qloop.warnings.clear()  # this stall was on purpose
