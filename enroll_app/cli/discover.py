@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from enroll_app.cli import UsageError
+
+if TYPE_CHECKING:
+    from enroll_app.services.discovery import Discovered
+    from enroll_app.services.keys import KeyStore
 
 
 def register(subparsers: Any) -> None:
@@ -37,11 +41,22 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=discover)
 
 
+async def _discover(keys: KeyStore | None, args: argparse.Namespace) -> list[Discovered]:
+    from enroll_app.services.discovery import DiscoveryService, TerminalRegistry
+    from enroll_app.terminal.connections import TerminalConnections
+
+    connections = TerminalConnections()
+    service = DiscoveryService(TerminalRegistry(), keys, client_factory=connections.client)
+    try:
+        return await service.discover(args.subnet, args.port, connect_timeout=args.timeout)
+    finally:
+        await connections.aclose()
+
+
 def discover(args: argparse.Namespace) -> int:
     """Scan, print what was found; exit 0 (even when nothing is found)."""
     import asyncio
 
-    from enroll_app.services.discovery import DiscoveryService, TerminalRegistry
     from enroll_app.services.keys import KeyStore, KeyStoreError
     from enroll_app.terminal.scan import ScanInputError
 
@@ -54,9 +69,8 @@ def discover(args: argparse.Namespace) -> int:
     except KeyStoreError as exc:
         print(f"warning: {exc}; trying the factory key only", file=sys.stderr)
         keys = None
-    service = DiscoveryService(TerminalRegistry(), keys)
     try:
-        found = asyncio.run(service.discover(args.subnet, args.port, connect_timeout=args.timeout))
+        found = asyncio.run(_discover(keys, args))
     except ScanInputError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
