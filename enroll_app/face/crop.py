@@ -128,19 +128,33 @@ def _warp_with_soft_fill(image: Image, matrix: Matrix) -> Image:
 
     size = (PHOTO_WIDTH, PHOTO_HEIGHT)
     warped = cv2.warpAffine(
-        image, matrix, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+        image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
-    ones = np.full(image.shape[:2], 255, dtype=np.uint8)
-    inside = cv2.warpAffine(ones, matrix, size, flags=cv2.INTER_NEAREST, borderValue=0)
-    if inside.min() == 255:
+    inside = source_area(matrix, image.shape)
+    if inside.all():
         return np.asarray(warped, dtype=np.uint8)
     # Replicated edges are continuous with the picture but streaky; blurring them and fading
-    # in over a few pixels leaves no edge for the eye (or a detector) to catch.
-    blurred = cv2.GaussianBlur(warped, (0, 0), _FILL_BLUR_SIGMA)
-    distance = cv2.distanceTransform((inside > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    # in over a few pixels leaves no edge for the eye (or a detector) to catch. The blur runs
+    # at 1/8 scale: a 24 px blur at full size costs 200 ms, this one about 1 ms.
+    small = cv2.resize(warped, (PHOTO_WIDTH // 8, PHOTO_HEIGHT // 8), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), _FILL_BLUR_SIGMA / 8)
+    blurred = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
+    distance = cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, 3)
     alpha = np.clip(distance / _FEATHER_PX, 0.0, 1.0)[..., None]
     out = alpha * warped.astype(np.float32) + (1.0 - alpha) * blurred.astype(np.float32)
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def source_area(matrix: Matrix, shape: tuple[int, ...]) -> npt.NDArray[np.bool_]:
+    """Which photo pixels show the source (the rest is fill), from the source's corners."""
+    import cv2
+
+    height, width = shape[:2]
+    corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], float)
+    mapped = corners @ matrix[:, :2].T + matrix[:, 2]
+    mask = np.zeros((PHOTO_HEIGHT, PHOTO_WIDTH), dtype=np.uint8)
+    cv2.fillConvexPoly(mask, np.round(mapped * 16).astype(np.int32), 1, cv2.LINE_8, 4)
+    return mask.astype(bool)
 
 
 def _rotate_about(

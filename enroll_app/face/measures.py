@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -62,8 +63,7 @@ def face_patch(
         dtype=np.float64,
     )
     matrix[:, 2] += (size_x / 2 - centre[0], _PATCH_ABOVE * distance * scale - centre[1])
-    # Only the face's own pixels are warped (and then made grey), never the whole frame.
-    patch = cv2.warpAffine(image, matrix, (size_x, size_y), flags=cv2.INTER_AREA)
+    patch: Any = _warp_region(image, matrix, (size_x, size_y), scale)
     if patch.ndim == 3:
         patch = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY)
     points = np.asarray(landmarks, dtype=np.float64) @ matrix[:, :2].T + matrix[:, 2]
@@ -74,18 +74,44 @@ def face_patch(
     )
 
 
+def _warp_region(
+    image: Image, matrix: npt.NDArray[np.float64], size: tuple[int, int], scale: float
+) -> Image:
+    """`warpAffine` of the face region only; when shrinking, area-average first (warpAffine
+    itself samples, and would alias fine texture into false sharpness on large faces)."""
+    import cv2
+
+    if scale >= 0.9:
+        return np.asarray(cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR))
+    corners = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], float)
+    inverse = cv2.invertAffineTransform(matrix)
+    source = corners @ inverse[:, :2].T + inverse[:, 2]
+    height, width = image.shape[:2]
+    x1, y1 = np.clip(np.floor(source.min(axis=0)) - 2, 0, None).astype(int)
+    x2 = int(min(np.ceil(source[:, 0].max()) + 2, width))
+    y2 = int(min(np.ceil(source[:, 1].max()) + 2, height))
+    if x2 - x1 < 2 or y2 - y1 < 2:
+        return np.asarray(cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR))
+    region = cv2.resize(image[y1:y2, x1:x2], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    # matrix = [sR | t]; on the shrunk region q = s (p - origin) it is [R | sR origin + t]
+    local = matrix.copy()
+    local[:, :2] /= scale
+    local[:, 2] = matrix[:, :2] @ np.array([x1, y1], float) + matrix[:, 2]
+    return np.asarray(cv2.warpAffine(region, local, size, flags=cv2.INTER_LINEAR))
+
+
 def _inside_source(
     matrix: npt.NDArray[np.float64], patch_shape: tuple[int, ...], image_shape: tuple[int, ...]
 ) -> npt.NDArray[np.bool_]:
     """Patch pixels whose source position lies inside the image (not border fill)."""
     import cv2
 
-    inverse = cv2.invertAffineTransform(matrix)
-    ys, xs = np.mgrid[0 : patch_shape[0], 0 : patch_shape[1]].astype(np.float64)
-    sx = inverse[0, 0] * xs + inverse[0, 1] * ys + inverse[0, 2]
-    sy = inverse[1, 0] * xs + inverse[1, 1] * ys + inverse[1, 2]
     height, width = image_shape[:2]
-    return np.asarray((sx >= 0.5) & (sy >= 0.5) & (sx <= width - 1.5) & (sy <= height - 1.5))
+    corners = np.array([[1, 1], [width - 2, 1], [width - 2, height - 2], [1, height - 2]], float)
+    mapped = corners @ matrix[:, :2].T + matrix[:, 2]
+    mask = np.zeros(patch_shape[:2], dtype=np.uint8)
+    cv2.fillConvexPoly(mask, np.round(mapped * 16).astype(np.int32), 1, cv2.LINE_8, 4)
+    return mask.astype(bool)
 
 
 def face_mask(shape: tuple[int, ...], points: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:

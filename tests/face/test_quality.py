@@ -390,3 +390,14 @@ def test_corrupt_pixels_are_a_clear_error(engine: FaceEngine) -> None:
         check_photo(engine, np.zeros((4, 4, 3), np.uint8))
     with pytest.raises(ImageError, match="not an image"):
         decode_image(b"GIF89a not really")
+
+
+@pytest.mark.parametrize("zoom", [2.0, 3.5])
+def test_sharpness_means_the_same_for_a_large_face(
+    engine: FaceEngine, astronaut: Image, zoom: float
+) -> None:
+    # the same portrait from closer up: measures run on the face scaled to 40 px between the eyes
+    large = cv2.resize(astronaut, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
+    assert check_photo(engine, large).ok
+    blurred = check_photo(engine, degrade.blur(large, 2.5 * zoom))
+    assert failed(blurred) == {"sharpness"}
