@@ -217,33 +217,44 @@ async def _person(c: TerminalClient, args: argparse.Namespace) -> Any:
 async def _set_person(c: TerminalClient, args: argparse.Namespace) -> Any:
     import dataclasses
 
-    from enroll_app.terminal.validation import card_from_decimal, card_from_hex
+    changes = _person_changes(args)  # everything checked before the terminal is asked
+    base = await _existing(c, args.id)
+    await c.set_person(dataclasses.replace(base, **changes))
+    return OK
 
-    photo = _read_photo(args.photo) if args.photo else None
+
+def _person_changes(args: argparse.Namespace) -> dict[str, Any]:
+    from enroll_app.terminal.validation import (
+        card_from_decimal,
+        card_from_hex,
+        check_pass_count,
+        check_person_id,
+        check_window,
+    )
+
+    check_person_id(args.id)
     card = card_from_hex(args.card_hex) if args.card_hex else args.card
+    start = parse_time(args.valid_from) if args.valid_from else None
+    end = parse_time(args.valid_until) if args.valid_until else None
+    check_window(-1 if start is None else start, -1 if end is None else end)
     changes: dict[str, Any] = {
         "name": args.name,
         "ic_no": card_from_decimal(card) if card else None,
         "id_no": args.id_no,
-        "pass_count": args.pass_count,
-        "start_ts": parse_time(args.valid_from) if args.valid_from else None,
-        "end_ts": parse_time(args.valid_until) if args.valid_until else None,
+        "pass_count": None if args.pass_count is None else check_pass_count(args.pass_count),
+        "start_ts": start,
+        "end_ts": end,
+        "photo": _read_photo(args.photo) if args.photo else None,
     }
-    base = await _existing(c, args.id)
-    person = dataclasses.replace(
-        base, photo=photo, **{k: v for k, v in changes.items() if v is not None}
-    )
-    await c.set_person(person)
-    return OK
+    # photo=None also when not given: the stored photo is never sent back.
+    return {k: v for k, v in changes.items() if v is not None} | {"photo": changes["photo"]}
 
 
 async def _existing(c: TerminalClient, person_id: str) -> Any:
     """The person as stored (to keep its window and pass count), or a new one."""
     from enroll_app.terminal.errors import PersonNotFound, ProtocolError
     from enroll_app.terminal.records import Person
-    from enroll_app.terminal.validation import check_person_id
 
-    check_person_id(person_id)
     try:
         return await c.get_person(person_id)
     except PersonNotFound:
