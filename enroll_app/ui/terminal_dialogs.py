@@ -13,11 +13,12 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -43,17 +44,7 @@ class _FormDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c0392b;")
         layout.addWidget(self.error)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-
-    @property
-    def ok_button(self) -> Any:
-        """The OK button (enabled only when the form is valid)."""
-        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button, _ = _button_row(layout, self, self.tr("OK"))
 
     def problem(self) -> str:
         """What is wrong with the form ('' when it can be accepted)."""
@@ -298,12 +289,28 @@ class ConfirmDialog(QDialog):
         self.label = QLabel(text)
         self.label.setWordWrap(True)
         layout.addWidget(self.label)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.action_button = buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.action_button, cancel = _button_row(layout, self, action)
+        self.action_button.setDefault(False)
+        self.action_button.setAutoDefault(False)
+        cancel.setDefault(True)
+
+
+def _button_row(
+    layout: QVBoxLayout, dialog: QDialog, accept_text: str
+) -> tuple[QPushButton, QPushButton]:
+    """Accept and Cancel buttons at the bottom right (plain buttons: a QDialogButtonBox loads
+    the style's standard icons the first time, a 70 ms stall on the UI loop)."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    accept = QPushButton(accept_text)
+    cancel = QPushButton(dialog.tr("Cancel"))
+    accept.setDefault(True)
+    accept.clicked.connect(dialog.accept)
+    cancel.clicked.connect(dialog.reject)
+    row.addWidget(accept)
+    row.addWidget(cancel)
+    layout.addLayout(row)
+    return accept, cancel
 
 
 def _as_int(value: Any) -> int | None:

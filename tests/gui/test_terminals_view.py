@@ -11,14 +11,20 @@ from typing import Any, TypeVar
 import pytest
 from conftest import QLoop
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from enroll_app.services.keys import KeyStore
 from enroll_app.simulator import SimConfig, SimulatedTerminal
 from enroll_app.ui.app import Station, create_application
 from enroll_app.ui.settings import Preferences, StationSettings
-from enroll_app.ui.terminal_dialogs import AddTerminalDialog, ConfirmDialog, KeyDialog
+from enroll_app.ui.terminal_dialogs import (
+    AddTerminalDialog,
+    ConfirmDialog,
+    DeviceSettingsDialog,
+    KeyDialog,
+    UpdateAppDialog,
+)
 from enroll_app.ui.terminals_view import COLUMNS, TerminalsView
 
 WAIT_MS = 15_000
@@ -262,3 +268,60 @@ async def _change_key(term: SimulatedTerminal, key: str) -> None:
 
     async with TerminalClient(term.host, term.port) as client:
         await client.set_device_key(key)
+
+
+def test_settings_key_and_update_dialogs(station: Station, sims: StartSim, qtbot: QtBot) -> None:
+    term = sims("127.0.0.6")
+    page = _page(station, qtbot)
+    page.port.setValue(term.port)
+    _scan(page, qtbot, "127.0.0.6/32", 1)
+    page.select(term.serial)
+
+    qtbot.mouseClick(page.settings_button, Qt.MouseButton.LeftButton)
+    settings = _dialog(DeviceSettingsDialog, qtbot)
+    name = settings.editor("deviceName")
+    volume = settings.editor("deviceSoundSize")
+    restart = settings.editor("deviceDefendTime")
+    assert isinstance(name, QLineEdit)
+    assert isinstance(volume, QSpinBox)
+    assert isinstance(restart, QLineEdit)
+    assert volume.maximum() == 100
+    name.setText("Lobby west")
+    volume.setValue(35)
+    restart.setText("25:")
+    assert not settings.ok_button.isEnabled()
+    restart.setText("03:30")
+    assert settings.changes() == {
+        "deviceName": "Lobby west",
+        "deviceSoundSize": 35,
+        "deviceDefendTime": "03:30",
+    }
+    qtbot.mouseClick(settings.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Settings saved" in page.notice.text(), timeout=WAIT_MS)
+    assert _cell(page, 0, "name") == "Lobby west"
+    stored = term.device.state.settings
+    assert (stored.deviceName, int(stored.deviceSoundSize)) == ("Lobby west", 35)
+
+    # A key for this terminal only.
+    qtbot.mouseClick(page.key_button, Qt.MouseButton.LeftButton)
+    keys = _dialog(KeyDialog, qtbot)
+    assert keys.selected_only.isChecked()
+    keys.new_key.setText("x" * 21)
+    assert "longer than 20" in keys.error.text()
+    keys.new_key.setText("lobby-only")
+    keys.repeat.setText("lobby-only")
+    qtbot.mouseClick(keys.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Key changed on 1 terminal(s)" in page.notice.text(), timeout=WAIT_MS)
+    assert KeyStore().key(term.serial) == "lobby-only"
+    assert KeyStore().site_key() is None
+
+    page.update_action.trigger()
+    update = _dialog(UpdateAppDialog, qtbot)
+    update.url.setText("ftp://nope")
+    assert not update.ok_button.isEnabled()
+    update.url.setText("http://127.0.0.1:8000/terminal.apk")
+    qtbot.mouseClick(update.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "downloading the new app" in page.notice.text(), timeout=WAIT_MS)
+    assert [e["url"] for e in term.device.state.events if e["event"] == "updateAPK"] == [
+        "http://127.0.0.1:8000/terminal.apk"
+    ]
