@@ -15,14 +15,17 @@ PROFILES = ("spec", "acs-1.1.143", "acs-legacy-ms")  # see profiles.py
 class SimConfig:
     """Everything a `SimulatedTerminal` needs to start.
 
-    `port=0` binds an ephemeral port. `serial=None` uses the serial stored in `data_dir`
-    (generated once: 16 lowercase hex characters). `fast=True` drops the 1 s spacing between
+    `port=0` binds an ephemeral port. `data_dir=None` uses `<station home>/simulator/<host>_<port>`.
+    `serial=None` uses the serial stored in `data_dir` (generated once: 16 lowercase hex
+    characters). Faults: `latency_ms` delays every protocol request, `fail_rate` answers
+    status 1 without doing anything, `drop_rate` closes the connection without a reply AFTER
+    the work is done (the reply is lost), `capacity` is the person limit before 128. `fast=True` drops the 1 s spacing between
     `photo` frames and shortens a reboot to about 0.1 s. `seed` makes fault injection repeatable.
     """
 
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
-    data_dir: Path | str = "sim-data"
+    data_dir: Path | str | None = None
     profile: str = "spec"
     photos_dir: Path | str | None = None
     latency_ms: float = 0
@@ -32,6 +35,14 @@ class SimConfig:
     fast: bool = True
     serial: str | None = None
     seed: int | None = None
+
+    def folder(self) -> Path:
+        """The data folder: `data_dir`, or one per address under the station home."""
+        if self.data_dir is not None:
+            return Path(self.data_dir)
+        from enroll_app.home import station_path
+
+        return station_path("simulator", f"{self.host}_{self.port}")
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from enroll_app.simulator.results import ServerFault
+
 if TYPE_CHECKING:
     from enroll_app.face.engine import FaceEngine
 
@@ -90,15 +92,19 @@ class EngineJudge:
 
     def analyse(self, photo: bytes) -> FaceVerdict:
         """Decode with `enroll_app.face.types.decode_image`, then detect and embed."""
-        from enroll_app.face.types import FaceError, decode_image
+        from enroll_app.face.types import FaceError, ModelPackError, decode_image
 
+        try:
+            engine = shared_engine()
+        except ModelPackError as exc:
+            raise ServerFault(str(exc)) from exc
         try:
             image = decode_image(photo)
         except FaceError:
             return FaceVerdict(decoded=False)
         height, width = int(image.shape[0]), int(image.shape[1])
         try:
-            faces = shared_engine().analyse(image, landmarks=False, embedding=True)
+            faces = engine.analyse(image, landmarks=False, embedding=True)
         except FaceError:
             return FaceVerdict(decoded=True, width=width, height=height)
         embedding = faces[0].embedding if faces else None

@@ -19,6 +19,10 @@ class DropConnection(Exception):
     """The firmware would crash this request's thread: close the socket without a reply."""
 
 
+class ServerFault(Exception):
+    """The terminal itself is broken (e.g. no face models): answer status 1000."""
+
+
 OK = Answer(0)
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Awaitable, Callable
 
 from enroll_app.simulator import persons, records, settings
 from enroll_app.simulator.device import Device
 from enroll_app.simulator.http import Reply, Request
 from enroll_app.simulator.profiles import FIRMWARE_CONTENT_TYPE, Profile
-from enroll_app.simulator.results import Answer
+from enroll_app.simulator.results import Answer, ServerFault
 from enroll_app.simulator.wire import Params, encode_json, request_params
 from enroll_app.terminal.protocol import StatusCode
 
+log = logging.getLogger(__name__)
 Handler = Callable[[Device, Params], Awaitable[Answer]]
 
 # The firmware routes by method: a GET to a POST-only URI is an unknown URI (501).
@@ -78,7 +80,12 @@ async def respond(dev: Device, request: Request) -> Reply:
         return error_page(profile, 501, f"Unimplemented interface:/{uri}({request.method})")
     if dev.faults.should_fail():
         return json_reply(profile, Answer(1))
-    return json_reply(profile, await handler(dev, params))
+    try:
+        answer = await handler(dev, params)
+    except ServerFault as exc:
+        log.error("terminal %s cannot work: %s", dev.serial, exc)
+        answer = Answer(1000)
+    return json_reply(profile, answer)
 
 
 def json_reply(profile: Profile, answer: Answer) -> Reply:

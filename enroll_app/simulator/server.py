@@ -37,7 +37,7 @@ class SimulatedTerminal:
         self.config = config
         self.profile: Profile = profile_named(config.profile)
         self.faults = Faults.from_config(config)
-        self.storage = Storage(Path(config.data_dir))
+        self.storage = Storage(config.folder())
         self.serial = config.serial or self.storage.serial()
         self.host = config.host
         self.port = config.port

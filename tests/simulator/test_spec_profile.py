@@ -6,6 +6,7 @@ station's client, so these tests show the simulator decodes what real clients se
 
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from tests.simulator.rawhttp import (
     exchange,
     form_post,
     frame,
+    read_reply,
     request_bytes,
 )
 
@@ -346,3 +348,31 @@ async def test_photo_count_is_required_and_bounded(sim_factory: SimFactory) -> N
     photos = (await post(term, "photo", count="3", tipsBefore="茄子"))["data"]["photos"]
     assert len(photos) == 3
     assert len(set(photos)) == 3
+
+
+@pytest.mark.asyncio
+async def test_keep_alive_serves_several_requests_on_one_connection(
+    sim_factory: SimFactory,
+) -> None:
+    term = await sim_factory("acs-1.1.143")
+    reader, writer = await asyncio.open_connection(term.host, term.port)
+    try:
+        for _ in range(3):
+            writer.write(
+                b"GET /getTime?key=abc HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n"
+            )
+            reply = await asyncio.wait_for(read_reply(reader), 10)
+            assert reply.headers["connection"] == "keep-alive"
+            assert reply.json()["status"] == 0
+        body = b"key=abc&ts=1700000000"
+        writer.write(
+            b"POST /setTime HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        reply = await asyncio.wait_for(read_reply(reader), 10)
+        assert reply.json()["status"] == 0
+        assert reply.headers["connection"] == "close"
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # closed after the reply
+    finally:
+        writer.close()
