@@ -331,7 +331,8 @@ class FaceEngine:
 _ORT_LOG_LOCK = threading.Lock()
 
 
-def _session_options(threads: int) -> Any:
+def session_options(threads: int) -> Any:
+    """ORT options for every session of the engine: `threads` workers that sleep when idle."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -363,7 +364,7 @@ def _build_models(pack: ModelPack, threads: int) -> dict[str, Any]:
             model = get_model(
                 str(path),
                 providers=["CPUExecutionProvider"],
-                sess_options=_session_options(threads),
+                sess_options=session_options(threads),
                 download=False,
             )
         except Exception as exc:  # ORT and onnx raise many types for an unreadable model
