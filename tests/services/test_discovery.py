@@ -13,6 +13,7 @@ from enroll_app.services.discovery import (
     Discovered,
     DiscoveryService,
     KeyStatus,
+    PassRecordLog,
     RegistryError,
     TerminalRegistry,
 )
@@ -178,3 +179,48 @@ async def test_simulator_heartbeats_reach_the_registry(sim_factory: SimFactory) 
     terminal = registry.get(term.serial)
     assert terminal.last_heartbeat == clock.now
     assert terminal.host == "127.0.0.7"
+
+
+@pytest.mark.asyncio
+async def test_pass_records_from_a_terminal_are_stored_once(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    from enroll_app.simulator.state import Person
+
+    term = await sim_factory(host="127.0.0.8")
+    log = PassRecordLog(tmp_path / "records")
+    stored = asyncio.Event()
+    log.listeners.append(lambda record: stored.set())
+    service = DiscoveryService(TerminalRegistry(), KeyStore())
+    async with UploadReceiver(
+        service.on_heartbeat, log.store, host="127.0.0.1", port=0
+    ) as receiver:
+        async with TerminalClient(term.host, term.port) as client:
+            await client.set_record_callback(receiver.urls("127.0.0.1")[1])
+        for person_id in ("007", "0042"):
+            stored.clear()
+            assert term.device.pass_door(Person(person_id, name="Zhang San")).passed
+            await asyncio.wait_for(stored.wait(), 10)
+        await term.uploads_idle()
+    records = log.read()
+    assert [(r.device_sn, r.person_id) for r in records] == [
+        (term.serial, "007"),
+        (term.serial, "0042"),
+    ]
+    assert receiver.stats.records == 2
+    # The terminal deleted what was acknowledged: nothing is pending there.
+    assert term.device.state.records == []
+
+
+def test_pass_record_log_survives_a_damaged_line(tmp_path: Path) -> None:
+    log = PassRecordLog(tmp_path)
+    asyncio.run(log.store(PassRecord("1", 1700000000.25, device_sn=SN, photo=b"\xff\xd8jpeg")))
+    with log.path.open("a", encoding="utf-8") as out:
+        out.write("{broken\n")
+    asyncio.run(log.store(PassRecord("2", 1700000001.0, device_sn=SN)))
+    assert [(r.person_id, r.ts, r.device_sn) for r in log.read()] == [
+        ("1", 1700000000.25, SN),
+        ("2", 1700000001.0, SN),
+    ]
+    [photo] = (tmp_path / "pass-photos").iterdir()
+    assert photo.read_bytes() == b"\xff\xd8jpeg"
