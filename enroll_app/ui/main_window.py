@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         banner = NoticeBanner(kind, text, actions, self.colors, closable=closable)
         self._banners[key] = banner
         self.banner_area.addWidget(banner)
+        banner.show()  # a child added to a visible window would only show on the next event
         return banner
 
     def hide_banner(self, key: str) -> None:
@@ -263,7 +264,8 @@ class MainWindow(QMainWindow):
         self.demo_action.triggered.connect(self.demo_toggle_requested.emit)
         station.addSeparator()
         quit_action = station.addAction(self.tr("&Quit"))
-        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        # Spelled out: the platform's StandardKey.Quit is empty on some desktops.
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
         self.quit_action = quit_action

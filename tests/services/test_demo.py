@@ -30,6 +30,8 @@ def _refuses(host: str, port: int) -> bool:
 def occupied_first_address() -> Iterator[None]:
     """Hold 127.0.0.2:8088 like another program would (or someone already holds it)."""
     sock = socket.socket()
+    # Like asyncio's servers: a recent demo's TIME_WAIT connections must not stop the bind.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((DEMO_HOSTS[0], DEFAULT_PORT))
         sock.listen()
