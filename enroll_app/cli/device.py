@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 KEY_ENV = "ENROLL_STATION_KEY"
 EXIT_REFUSED = 1  # the terminal answered, and said no (or answered nonsense)
 EXIT_UNREACHABLE = 3  # no answer at all
+OK = {"status": 0}  # what an action prints with --json
 
 Action = Callable[["TerminalClient", argparse.Namespace], Awaitable[Any]]
 
@@ -97,27 +99,37 @@ def _print(result: Any, as_json: bool) -> None:
         print(json.dumps(result, ensure_ascii=False))
     elif isinstance(result, list):
         for item in result:
-            print(_human(item))
+            print(_line(item))
         if not result:
             print("(none)")
+    elif result == OK:
+        print("OK")
+    elif isinstance(result, dict):
+        for name, value in result.items():
+            print(f"{name}: {_value(name, value)}")
     else:
-        print(_human(result))
+        print(result)
 
 
-def _human(item: Any) -> str:
+def _line(item: Any) -> str:
     if isinstance(item, dict):
-        if item == {"status": 0}:
-            return "OK"
-        return "  ".join(f"{k}={_value(v)}" for k, v in item.items())
+        return "  ".join(f"{k}={_value(k, v)}" for k, v in item.items())
     return str(item)
 
 
-def _value(value: Any) -> str:
-    return (
-        json.dumps(value, ensure_ascii=False)
-        if isinstance(value, str | list | dict)
-        else str(value)
-    )
+_TIME_FIELDS = frozenset({"ts", "startTs", "endTs"})
+
+
+def _value(name: str, value: Any) -> str:
+    """Times as local date-times for people; JSON keeps the protocol's seconds."""
+    if name in _TIME_FIELDS and isinstance(value, int | float):
+        if value == -1:
+            return "unlimited"
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            return datetime.fromtimestamp(value).isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, str | list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 # ---- argument parsing helpers ---------------------------------------------------------------
@@ -181,8 +193,6 @@ def _read_photo(path: str) -> bytes:
 
 
 # ---- actions --------------------------------------------------------------------------------
-
-OK = {"status": 0}
 
 
 async def _info(c: TerminalClient, args: argparse.Namespace) -> Any:

@@ -189,7 +189,10 @@ async def test_human_output_and_options_after_the_action(sim_factory: SimFactory
     term = await sim_factory(profile="spec")
     code, out, err = await cli("info", "--host", f"127.0.0.1:{term.port}")
     assert code == 0, err
-    assert f"sn={json.dumps(term.serial)}" in out
+    assert f"sn: {json.dumps(term.serial)}" in out
+    code, out, err = await cli("time", "--host", f"127.0.0.1:{term.port}")
+    assert code == 0, err
+    assert out.startswith(f"ts: {time.strftime('%Y-')}")  # a local date-time for people
 
 
 async def test_unreachable_terminal_fails_fast_without_showing_the_key() -> None:
