@@ -148,8 +148,8 @@ class TerminalRegistry:
     # ---- reading ---------------------------------------------------------------------------
 
     def terminals(self) -> list[KnownTerminal]:
-        """Every known terminal, by name then serial."""
-        return sorted(self._terminals.values(), key=lambda t: (t.name.lower(), t.serial))
+        """Every known terminal, by name, then address."""
+        return sorted(self._terminals.values(), key=_display_order)
 
     def get(self, serial: str) -> KnownTerminal:
         """The terminal with `serial`; RegistryError if unknown."""
@@ -293,6 +293,14 @@ class TerminalRegistry:
         tmp = self._path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self._path)
+
+
+def _display_order(terminal: KnownTerminal) -> tuple[str, tuple[int, ...], int, str]:
+    try:
+        address = tuple(ipaddress.IPv4Address(terminal.host).packed)
+    except ValueError:
+        address = ()
+    return (terminal.name.lower(), address, terminal.port, terminal.serial)
 
 
 def _persisted(terminal: KnownTerminal) -> dict[str, Any]:

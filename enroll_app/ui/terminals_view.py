@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -68,6 +69,10 @@ ONLINE_CHECK_MS = 1000
 REFRESH_EVERY_MS = 30_000
 SERIAL_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("name", "serial", "address", "online", "key", "persons", "app", "clock")
+ONLINE_COLOR = "#1e8449"
+OFFLINE_COLOR = "#c0392b"
+WARNING_COLOR = "#b9770e"
+_KEY_WARNINGS = frozenset({KeyStatus.DEFAULT, KeyStatus.PENDING, KeyStatus.REJECTED})
 
 
 class TerminalsModel(QAbstractTableModel):
@@ -117,6 +122,15 @@ class TerminalsModel(QAbstractTableModel):
             return self._text(terminal, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(terminal, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._color(terminal, column)
+        return None
+
+    def _color(self, t: KnownTerminal, column: str) -> QColor | None:
+        if column == "online":
+            return QColor(ONLINE_COLOR if self._registry.is_online(t) else OFFLINE_COLOR)
+        if column == "key" and t.key_status in _KEY_WARNINGS:
+            return QColor(WARNING_COLOR)
         return None
 
     def terminal(self, row: int) -> KnownTerminal:
