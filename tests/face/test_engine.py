@@ -11,7 +11,14 @@ import pytest
 
 from enroll_app.face.engine import FaceEngine, check_image, detector_input_size
 from enroll_app.face.samples import sample_photo
-from enroll_app.face.types import DetectedFace, Image, ImageError, ModelPackError, decode_image
+from enroll_app.face.types import (
+    DetectedFace,
+    Image,
+    ImageError,
+    ModelPackError,
+    decode_image,
+    read_image,
+)
 
 
 def iou(a: DetectedFace, b: DetectedFace) -> float:
@@ -236,3 +243,17 @@ def test_matches_insightface_reference_models(engine: FaceEngine, t1_image: Imag
             ref_embedding = rec_model.get(t1_image, Face(kps=face.kps))
         ref_embedding = ref_embedding / np.linalg.norm(ref_embedding)
         assert float(engine.embed(t1_image, face) @ ref_embedding) > 0.9999
+
+
+def test_loading_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """insightface can download packs; our load path must not even try."""
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network access during model load: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    engine = FaceEngine.load("buffalo_s")
+    assert engine.detect(read_image(str(sample_photo("yaoming.jpg"))))
