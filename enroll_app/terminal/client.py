@@ -76,6 +76,19 @@ _PHOTO_LOCKS: weakref.WeakValueDictionary[tuple[int, str, int], asyncio.Lock] = 
 T = TypeVar("T")
 
 
+class _RedactKeys(logging.Filter):
+    """httpx logs every request URL at INFO, and ours carry `?key=`: strip it first."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "key=" in text.lower():
+            record.msg, record.args = redact(text), ()
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactKeys())
+
+
 class _Retryable(Exception):
     """Internal: the attempt failed before any reply; `error` is what the caller sees."""
 

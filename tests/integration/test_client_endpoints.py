@@ -7,7 +7,14 @@ import time
 from typing import Any
 
 import pytest
-from client_support import PROFILES, blank_640x480, client_for, fit_640x480, pass_door
+from client_support import (
+    PROFILES,
+    blank_640x480,
+    client_for,
+    fit_640x480,
+    pass_door,
+    sim_control,
+)
 
 from enroll_app.terminal.errors import (
     InvalidInput,
@@ -275,3 +282,19 @@ async def test_data_survives_a_restart_of_the_terminal(
     async with client_for(second, key="k2") as c:
         assert (await c.get_person("1")).name == "Persisted"
     assert second.serial == first.serial
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+async def test_open_and_update_apk_happen_exactly_once(
+    sim_factory: SimFactory, profile: str
+) -> None:
+    term = await sim_factory(profile=profile)
+    async with client_for(term) as c:
+        await c.open_door()
+        await c.update_apk("http://127.0.0.1:9/app-1.1.200.apk")
+        with pytest.raises(InvalidInput):
+            await c.update_apk("app.apk")
+    state = await sim_control(term, "state")
+    events = [e["event"] for e in state["data"]["events"]]
+    assert events.count("open") == 1
+    assert events.count("updateAPK") == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import logging
 import socket
 
 import pytest
@@ -317,3 +318,16 @@ async def test_set_device_key_switches_the_client_to_the_new_key() -> None:
         await c.get_time()
     assert term.requests[0].params == {"key": SECRET, "newKey": "n3w", "oldKey": SECRET}
     assert term.requests[1].query["key"] == "n3w"
+
+
+@pytest.mark.asyncio
+async def test_keys_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    ts = json_reply({"status": 0, "data": {"ts": 1.0}})
+    term = ScriptedTerminal([DROP, ts, OK])
+    async with term, TerminalClient("127.0.0.1", term.port, "plainsecret") as c:
+        await c.get_time()
+        await c.set_device_key("n3w-secret")
+    assert "getTime?key=***" in caplog.text  # httpx did log the request URLs
+    assert "plainsecret" not in caplog.text
+    assert "n3w-secret" not in caplog.text
