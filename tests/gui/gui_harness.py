@@ -46,3 +46,14 @@ def pending_handles(loop: qasync.QEventLoop) -> list[Any]:
     # qasync 0.28 (pinned) keeps scheduled callbacks in its timer; nothing public lists them.
     callbacks: dict[int, Any] = loop._timer._SimpleTimer__callbacks
     return [handle for handle in callbacks.values() if not handle._cancelled]
+
+
+def close_station(station: Any, qloop: QLoop) -> None:
+    """Quit a `Station` the way the application does, then delete its window."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.processEvents()  # what a shown window would have done before its close
+    station.window.close()
+    qloop.run(station.aclose())
+    station.window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
