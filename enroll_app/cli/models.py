@@ -63,7 +63,7 @@ def verify_packs(args: argparse.Namespace) -> int:
     names = [args.name] if args.name else list(KNOWN_PACKS)
     if args.folder is not None and not args.name:
         raise UsageError("--folder needs a pack name")
-    failures = 0
+    failures = verified = 0
     for name in names:
         try:
             pack_spec(name)
@@ -78,6 +78,10 @@ def verify_packs(args: argparse.Namespace) -> int:
             failures += 1
             continue
         print(f"{name}: ok ({len(pack.paths)} files verified in {pack.folder})")
+        verified += 1
+    if not failures and not verified:
+        print("No model pack found; install one with: enroll-station models install buffalo_s")
+        return 1
     return 1 if failures else 0
 
 

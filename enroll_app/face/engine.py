@@ -256,6 +256,9 @@ class FaceEngine:
         keeps only the largest N (0: all).
         """
         image = check_image(image_bgr)
+        # insightface 2.1's SCRFD takes the input size per call (older releases kept it on the
+        # instance) and builds one fixed-shape session per size behind its own lock, so
+        # concurrent calls at different sizes are safe; a new shape costs ~30 ms once.
         bboxes, kpss = self._detector.detect(
             image,
             input_size=detector_input_size(det_size, *image.shape[:2]),
