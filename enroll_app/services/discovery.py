@@ -408,9 +408,14 @@ class DiscoveryService:
         self._mark_rejected(host, port)
         return Discovered(host, port, None)
 
-    def on_heartbeat(self, heartbeat: Heartbeat, peer: str) -> None:
-        """Receiver callback: a heartbeat keeps its terminal online and its address current."""
+    def on_heartbeat(self, heartbeat: Heartbeat, peer: str) -> bool:
+        """Receiver callback: a heartbeat keeps its terminal online and its address current.
+
+        True when it came from a terminal the station did not know (worth an `identify`).
+        """
+        new = heartbeat.device_sn not in self.registry.serials()
         self.registry.heartbeat(heartbeat, peer)
+        return new
 
     async def _device_info(self, host: str, port: int, key: str) -> DeviceInfo:
         async with self._client_factory(

@@ -50,9 +50,11 @@ from enroll_app.services.terminals import (
 from enroll_app.terminal.connections import TerminalConnections
 from enroll_app.terminal.protocol import DEFAULT_PORT
 from enroll_app.terminal.receiver import UploadReceiver, station_address_for
+from enroll_app.terminal.records import Heartbeat
 from enroll_app.terminal.scan import ScanInputError
 from enroll_app.ui.context import AppContext, ShutdownStage
 from enroll_app.ui.dialogs import ask
+from enroll_app.ui.settings import Preferences
 from enroll_app.ui.tasks import OperatorError
 from enroll_app.ui.terminal_dialogs import (
     AddTerminalDialog,
@@ -229,6 +231,7 @@ class TerminalsPresenter(QObject):
         self._refresh_timer.timeout.connect(self.refresh)
         self.registry.subscribe(lambda _serial: self._publish_counts())
         context.demo_terminals_started.connect(self._add_demo_terminals)
+        context.settings.changed.connect(self._preferences_changed)
         context.on_shutdown(ShutdownStage.CLIENTS, self.aclose, name="terminal receiver")
 
     def _open_keys(self) -> KeyStore | None:
@@ -253,7 +256,7 @@ class TerminalsPresenter(QObject):
 
     async def _start_receiver(self) -> None:
         port = self.context.settings.preferences.receiver_port
-        receiver = UploadReceiver(self.discovery.on_heartbeat, self.records.store, port=port)
+        receiver = UploadReceiver(self._heartbeat, self.records.store, port=port)
         try:
             await receiver.start()
         except OSError as exc:
@@ -265,6 +268,29 @@ class TerminalsPresenter(QObject):
         self.receiver_state.emit(
             self.tr("Receiving heartbeats on port %1").replace("%1", str(receiver.port))
         )
+
+    def _heartbeat(self, heartbeat: Heartbeat, peer: str) -> None:
+        if self.discovery.on_heartbeat(heartbeat, peer):
+            # A terminal pointed at this station by someone else: learn who it is.
+            terminal = self.registry.get(heartbeat.device_sn)
+            self.run(
+                self._identify(terminal.host, terminal.port), self.tr("Reading a new terminal")
+            )
+
+    async def _identify(self, host: str, port: int) -> None:
+        found = await self.discovery.identify(host, port)
+        if found.sn:
+            await self._after_contact([found.sn])
+
+    def _preferences_changed(self, preferences: Preferences) -> None:
+        if self.receiver is not None and preferences.receiver_port != self.receiver.port:
+            self.run(self._restart_receiver(), self.tr("Restarting the heartbeat receiver"))
+
+    async def _restart_receiver(self) -> None:
+        if self.receiver is not None:
+            await self.receiver.stop()
+            self.receiver = None
+        await self._start_receiver()
 
     async def aclose(self) -> None:
         """Stop the timers and the receiver (on quit)."""

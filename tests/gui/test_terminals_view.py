@@ -325,3 +325,47 @@ def test_settings_key_and_update_dialogs(station: Station, sims: StartSim, qtbot
     assert [e["url"] for e in term.device.state.events if e["event"] == "updateAPK"] == [
         "http://127.0.0.1:8000/terminal.apk"
     ]
+
+
+def test_a_terminal_pointed_here_by_someone_else_becomes_known(
+    station: Station, sims: StartSim, qtbot: QtBot, sim_thread: SimThread
+) -> None:
+    term = sims("127.0.0.9")
+    page = _page(station, qtbot)
+    assert page.model.rowCount() == 0
+    url = (
+        f"http://127.0.0.1:{page.presenter.receiver.port}/heartbeat"
+        if page.presenter.receiver
+        else ""
+    )
+    sim_thread.run(_point_heartbeats(term, url))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT_MS)
+    assert _cell(page, 0, "serial") == term.serial
+    # Heartbeats carry no port: the station assumes the protocol's 8088 until told otherwise.
+    assert _cell(page, 0, "address") == "127.0.0.9:8088"
+    assert _cell(page, 0, "online") == "Online"
+    qloop_idle(station, qtbot)
+
+
+def qloop_idle(station: Station, qtbot: QtBot) -> None:
+    """Wait until the page's background work (identifying the newcomer) has finished."""
+    qtbot.waitUntil(lambda: station.context.tasks.is_idle, timeout=WAIT_MS)
+
+
+async def _point_heartbeats(term: SimulatedTerminal, url: str) -> None:
+    from enroll_app.terminal.client import TerminalClient
+
+    async with TerminalClient(term.host, term.port) as client:
+        await client.set_heartbeat(url, 1)
+
+
+def test_receiver_follows_the_port_setting(
+    station: Station, qtbot: QtBot, unused_tcp_port_factory: Callable[[], int]
+) -> None:
+    page = _page(station, qtbot)
+    port = unused_tcp_port_factory()
+    station.context.settings.save_preferences(Preferences(receiver_port=port))
+    qtbot.waitUntil(lambda: page.receiver_label.text().endswith(f"port {port}"), timeout=WAIT_MS)
+    receiver = page.presenter.receiver
+    assert receiver is not None
+    assert receiver.port == port
