@@ -17,7 +17,7 @@ from enroll_app.store.audit import write_audit
 from enroll_app.store.db import Db
 from enroll_app.store.errors import InvalidRecordError, NotFoundError
 from enroll_app.store.outbox import enqueue, finish_forgetting, require_terminals
-from enroll_app.store.persons import get_person, name_key
+from enroll_app.store.persons import get_person, name_key, search_text
 from enroll_app.store.records import Embedding, OutboxOp, PersonId, PersonRecord, TerminalSerial
 
 
@@ -80,9 +80,10 @@ def _write_person(conn: sqlite3.Connection, person: PersonRecord, payload: str, 
     # created_at and source describe where the person came from: an update keeps them.
     row = conn.execute(
         "INSERT INTO persons (id, name, name_key, ic_no, id_no, pass_count, start_ts, end_ts,"
-        " kind, source, created_at, updated_at, revision, payload_hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (id) DO UPDATE SET"
+        " kind, source, created_at, updated_at, revision, payload_hash, search_text)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (id) DO UPDATE SET"
         " name = excluded.name, name_key = excluded.name_key, ic_no = excluded.ic_no,"
+        " search_text = excluded.search_text,"
         " id_no = excluded.id_no, pass_count = excluded.pass_count,"
         " start_ts = excluded.start_ts, end_ts = excluded.end_ts, kind = excluded.kind,"
         " updated_at = excluded.updated_at, revision = revision + 1,"
@@ -101,6 +102,7 @@ def _write_person(conn: sqlite3.Connection, person: PersonRecord, payload: str, 
             now,
             now,
             payload,
+            search_text(person),
         ),
     ).fetchone()
     return int(row[0])
@@ -202,6 +204,7 @@ def forget_person(db: Db, person_id: PersonId, actor: str) -> bool:
 def _erase_personal_data(conn: sqlite3.Connection, person_id: str, now: float) -> None:
     conn.execute(
         "UPDATE persons SET ic_no = '', id_no = '', payload_hash = '',"
+        " search_text = name_key || char(10) || lower(id) || char(10) || char(10),"
         " forget_requested_at = coalesce(forget_requested_at, ?) WHERE id = ?",
         (now, person_id),
     )

@@ -143,6 +143,7 @@ def connect(path: Path, clock: Clock) -> Db:
         # Deleted rows are overwritten, so a forgotten person's data is not left in free pages.
         conn.execute("PRAGMA secure_delete = ON")
         migrate(conn)
+        conn.execute("PRAGMA optimize = 0x10002")  # refresh planner statistics when stale
     except BaseException:
         conn.close()
         raise

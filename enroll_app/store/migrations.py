@@ -118,6 +118,15 @@ CREATE INDEX audit_by_person ON audit_log (person_id, ts) WHERE person_id IS NOT
 """
 
 _V2_FORGET_AND_RECORDS = """
+-- Search: one text of every searchable field, scanned within the name index, which also
+-- serves the name order, so a search over 10,000 persons is one pass over one index.
+ALTER TABLE persons ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+UPDATE persons SET search_text =
+    name_key || char(10) || lower(id) || char(10) || ic_no || char(10) || lower(id_no);
+DROP INDEX persons_by_name;
+CREATE INDEX persons_by_name ON persons (name_key, id, search_text);
+CREATE INDEX persons_by_end ON persons (end_ts) WHERE end_ts <> -1;
+
 -- Forgetting is two-phase: removals first, the person row once every terminal confirmed.
 ALTER TABLE persons ADD COLUMN forget_requested_at REAL;
 CREATE INDEX persons_forgetting ON persons (id) WHERE forget_requested_at IS NOT NULL;
@@ -149,7 +158,7 @@ CREATE TABLE pass_record_photos (
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "persons, photos, embeddings, terminals, placements, outbox, audit", _V1_CORE),
-    Migration(2, "two-phase forgetting, pass records", _V2_FORGET_AND_RECORDS),
+    Migration(2, "search text, two-phase forgetting, pass records", _V2_FORGET_AND_RECORDS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -41,8 +41,8 @@ class PersonOrder(StrEnum):
 class PersonFilter:
     """What the persons view shows; empty / None fields do not filter.
 
-    `search` matches a part of the name (any case) or the start of the id, card number or ID
-    number. `expired_at`: only persons whose validity ended before that time. `failed_sync`:
+    `search` matches any part of the name, id, card number or ID number, in any case (the
+    last digits of an ID card find its holder). `expired_at`: only persons whose validity ended before that time. `failed_sync`:
     only persons with a failed placement. `terminal`: only persons placed on that terminal.
     """
 
@@ -54,17 +54,25 @@ class PersonFilter:
 
 
 def name_key(name: str) -> str:
-    """The form names are sorted and searched by (case-folded, outer spaces dropped)."""
-    return name.strip().casefold()
+    """The form names are sorted and searched by (case-folded, runs of spaces as one)."""
+    return " ".join(name.split()).casefold()
+
+
+def search_key(*fields: str) -> str:
+    """The text searches run over: the fields as `name_key` makes them, one per line.
+
+    A query goes through it too, so its line breaks become spaces and never span two fields.
+    """
+    return "\n".join(name_key(field) for field in fields)
+
+
+def search_text(person: PersonRecord) -> str:
+    """What a person is found by: any part of name, id, card number or ID number."""
+    return search_key(person.name, person.id, person.ic_no, person.id_no)
 
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _glob_prefix(text: str) -> str:
-    # In GLOB, wrapping a special character in brackets makes it literal.
-    return "".join(f"[{c}]" if c in "*?[" else c for c in text) + "*"
 
 
 def _where(where: PersonFilter) -> tuple[str, list[object]]:
@@ -72,13 +80,8 @@ def _where(where: PersonFilter) -> tuple[str, list[object]]:
     params: list[object] = []
     query = where.search.strip()
     if query:
-        clauses.append(
-            "(p.name_key LIKE ? ESCAPE '\\' OR p.id GLOB ? OR p.ic_no GLOB ?"
-            " OR p.id_no GLOB ? OR p.id_no GLOB ?)"
-        )
-        prefix = _glob_prefix(query)
-        params += [f"%{_like_escape(name_key(query))}%", prefix, prefix, prefix]
-        params.append(_glob_prefix(query.upper()))
+        clauses.append("p.search_text LIKE ? ESCAPE '\\'")
+        params.append(f"%{_like_escape(search_key(query))}%")
     if where.kind is not None:
         clauses.append("p.kind = ?")
         params.append(where.kind.value)

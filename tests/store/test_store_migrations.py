@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from store_helpers import FakeClock
 
-from enroll_app.store import MigrationError, PersonId, Store, changes, outbox, persons
+from enroll_app.store import (
+    MigrationError,
+    PersonFilter,
+    PersonId,
+    Store,
+    changes,
+    outbox,
+    persons,
+)
 from enroll_app.store.db import DB_FILENAME
 from enroll_app.store.migrations import LATEST_VERSION, migrate, schema_version
 
@@ -52,6 +60,8 @@ def test_a_v1_database_is_migrated_on_open_and_keeps_its_data(
         old = store.run(persons.get_person, "0042", with_photo=True)
         assert (old.name, old.ic_no, old.revision, old.forgetting) == ("Old Timer", "77", 3, False)
         assert old.photo == photos[0]
+        assert store.run(persons.count_persons, PersonFilter(search="timer")) == 1  # backfilled
+        assert store.run(persons.count_persons, PersonFilter(search="77")) == 1
         assert [e.person_id for e in store.run(outbox.list_outbox)] == ["0042"]
         # The v2 parts work on the migrated file.
         assert store.run(changes.forget_person, PersonId("0042"), "op") is False
