@@ -445,7 +445,13 @@ def _settings_args(p: argparse.ArgumentParser) -> None:
 _ACTIONS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Action]] = [
     ("info", "serial, name, versions and settings", _no_args, _info),
     ("time", "the terminal's clock (epoch seconds)", _time_args, _time),
-    ("persons", "everyone on the terminal (no photos)", _no_args, _persons),
+    (
+        "persons",
+        "everyone on the terminal (no photos; the firmware mis-reports validity windows here, "
+        "so they are left out: see `person ID`)",
+        _no_args,
+        _persons,
+    ),
     ("person", "one person, with validity window", _person_args, _person),
     ("set-person", "add or update a person", _set_person_args, _set_person),
     ("remove", "remove persons by id (or everyone)", _remove_args, _remove),

@@ -245,6 +245,8 @@ class TerminalClient:
         The record is sent whole: startTs/endTs always (-1 = unlimited; a person created
         without them is refused at the door forever), passCount always; empty name/card/ID
         and a missing photo are left as they are on the terminal (it cannot clear fields).
+        Legacy firmware refuses -1, so "unlimited" goes there as its own wide-open defaults
+        (and `get_person` reads them back as -1). The card number must be decimal digits.
         """
         legacy = await self.uses_milliseconds()
         await self._call("setPerson", _person_params(person, legacy=legacy))
@@ -354,7 +356,8 @@ class TerminalClient:
     ) -> object:
         ep = endpoint(uri)
         request = encode_request(uri, self._key, params)
-        attempts = 1 + (self._retries if retry and ep.idempotent else 0)
+        removes_everyone = uri == "removePerson" and (params or {}).get("id") == "[]"
+        attempts = 1 + (self._retries if retry and ep.idempotent and not removes_everyone else 0)
         for attempt in range(attempts):
             try:
                 return await self._attempt(ep, request)

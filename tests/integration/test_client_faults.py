@@ -126,3 +126,17 @@ async def test_slow_terminal_with_many_concurrent_callers(sim_factory: SimFactor
             *(c.get_time() for _ in range(10)),
         )
     assert len(results) == 18
+
+
+async def test_stalled_camera_times_out_and_then_reports_busy(sim_factory: SimFactory) -> None:
+    from enroll_app.terminal.errors import TerminalBusy
+
+    term = await sim_factory(profile="acs-1.1.143")
+    await sim_control(term, "camera", frames="0")
+    async with client_for(term, photo_timeout=0.5) as c:
+        with pytest.raises(TerminalTimeout):
+            await c.take_photos(1)
+        with pytest.raises(TerminalBusy) as caught:  # the first capture still blocks it
+            await c.take_photos(1)
+        assert caught.value.status == 123
+    await sim_control(term, "camera", frames="1")

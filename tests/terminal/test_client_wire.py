@@ -331,3 +331,13 @@ async def test_keys_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> No
     assert "getTime?key=***" in caplog.text  # httpx did log the request URLs
     assert "plainsecret" not in caplog.text
     assert "n3w-secret" not in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_raw_remove_everyone_is_not_retried_either() -> None:
+    async with ScriptedTerminal([DROP]) as term, client(term) as c:
+        with pytest.raises(TerminalUnreachable):
+            await c.call("removePerson", {"id": "[]"})
+        with pytest.raises(TerminalUnreachable):
+            await c.call("removePerson", {"id": "[1]"})
+    assert len(term.requests) == 1 + 3
