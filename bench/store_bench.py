@@ -21,6 +21,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -142,16 +143,17 @@ def timed(fn: Callable[[], object]) -> float:
 
 def bench_pages(store: Store, repeat: int) -> dict[str, dict[str, float]]:
     """Median ms per page query and per baseline query, per filter."""
-    out = {}
+    out: dict[str, dict[str, float]] = {}
     for label, (where, offset) in FILTERS.items():
         ours_count, ours_page = store.run(page, where, offset)
         naive_count, naive_ids = store.run(naive_page, where, offset)
         assert (ours_count, [p.id for p in ours_page]) == (naive_count, naive_ids), label
-        ours, naive = [], []
+        ours: list[float] = []
+        naive: list[float] = []
         for _ in range(repeat):
-            ours.append(timed(lambda w=where, o=offset: store.run(page, w, o)))
+            ours.append(timed(partial(store.run, page, where, offset)))
             if len(naive) < max(3, repeat // 10):  # the baseline is slow; fewer rounds do
-                naive.append(timed(lambda w=where, o=offset: store.run(naive_page, w, o)))
+                naive.append(timed(partial(store.run, naive_page, where, offset)))
         out[label] = {
             "matches": ours_count,
             "ms": statistics.median(ours),
@@ -175,10 +177,11 @@ def rollback_journal_db(path: Path) -> Db:
 
 def bench_saves(store: Store, baseline: Db, people: list[PersonRecord]) -> dict[str, float]:
     """Median ms per save to two terminals: ours vs the rollback-journal baseline."""
-    ours, naive = [], []
+    ours: list[float] = []
+    naive: list[float] = []
     for person in people:
-        ours.append(timed(lambda p=person: store.run(changes.save_person, p, DOORS, "bench")))
-        naive.append(timed(lambda p=person: changes.save_person(baseline, p, DOORS, "bench")))
+        ours.append(timed(partial(store.run, changes.save_person, person, DOORS, "bench")))
+        naive.append(timed(partial(changes.save_person, baseline, person, DOORS, "bench")))
     return {
         "ms": statistics.median(ours),
         "naive_ms": statistics.median(naive),
