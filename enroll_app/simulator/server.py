@@ -49,7 +49,7 @@ class SimulatedTerminal:
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self._reboot_task: asyncio.Task[None] | None = None
-        self._booted = asyncio.Event()
+        self._boot_changed = asyncio.Condition()
         self._offline = asyncio.Event()
 
     # -- facts -------------------------------------------------------------------------------
@@ -100,10 +100,8 @@ class SimulatedTerminal:
 
     async def wait_booted(self, count: int) -> None:
         """Wait until the terminal has booted `count` times in all (1 = first start)."""
-        while self.boot_count < count or not self._booted.is_set():
-            await self._booted.wait()
-            if self.boot_count < count:
-                await asyncio.sleep(0)  # the event stays set while up; yield to the reboot task
+        async with self._boot_changed:
+            await self._boot_changed.wait_for(lambda: self.boot_count >= count and self.running)
 
     async def wait_offline(self) -> None:
         """Wait until the listener is closed (after `stop`, or while a reboot is under way)."""
@@ -138,11 +136,11 @@ class SimulatedTerminal:
         self._uploads.start()
         self.boot_count += 1
         self._offline.clear()
-        self._booted.set()
+        async with self._boot_changed:
+            self._boot_changed.notify_all()
         log.info("terminal %s listening on %s (%s)", self.serial, self.base_url, self.profile.name)
 
     async def _shutdown(self) -> None:
-        self._booted.clear()
         server, self._server = self._server, None
         if server is not None:
             server.close()

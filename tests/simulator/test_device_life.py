@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -154,3 +155,18 @@ async def test_validity_window_is_enforced_at_the_door(sim_factory: SimFactory) 
     assert inside["passed"] is True
     assert after == {"passed": False, "reason": "outside the validity window"}
     assert unknown["status"] == 126
+
+
+@pytest.mark.asyncio
+async def test_photo_frames_come_from_the_photos_folder(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(frame(3))
+    (folder / "b.jpg").write_bytes(frame(4))
+    (folder / "notes.txt").write_text("not a frame")
+    term = await sim_factory(photos_dir=folder)
+    async with httpx.AsyncClient(base_url=term.base_url, timeout=30) as client:
+        photos = (await post(client, "photo", count="3"))["data"]["photos"]
+    assert [base64.b64decode(p) for p in photos] == [frame(3), frame(4), frame(3)]
