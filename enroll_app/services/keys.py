@@ -92,6 +92,10 @@ class KeyStore:
         """Keep `key` as a possible key of `serial` next to the stored one."""
         self._set(serial + _PENDING_SUFFIX, check_key(key))
 
+    def clear_pending(self, serial: str) -> None:
+        """Drop the pending key of `serial` (the terminal refused it)."""
+        self._delete(serial + _PENDING_SUFFIX)
+
     def set_site_key(self, key: str) -> None:
         """Store the site key."""
         self._set(SITE_KEY_USER, check_key(key))

@@ -174,13 +174,16 @@ class TerminalService:
         check_key(new_key)
         terminal = self.registry.get(serial)
         current = await self._working_key(terminal)
+        # Kept before asking: if the reply is lost, the terminal may hold the new key already.
+        keys.set_pending(serial, new_key)
         try:
             async with self._client(terminal, current) as client:
                 await client.set_device_key(new_key)
-        except TerminalUnreachable as exc:
-            # The terminal may have taken the key before the connection broke: keep it.
-            keys.set_pending(serial, new_key)
-            return self._unconfirmed(serial, exc.operator_text)
+        except TerminalUnreachable:
+            log.info("setDeviceKey of %s got no reply; checking the new key", serial)
+        except TerminalError:
+            keys.clear_pending(serial)  # refused: the terminal kept its old key
+            raise
         return await self._confirm(terminal, new_key)
 
     async def rotate_keys(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,15 @@ def _files_containing(home: Path, secret: bytes) -> list[Path]:
     """Files under the station's home (the test keyring's own file aside) holding `secret`."""
     files = [p for p in home.rglob("*") if p.is_file() and "python_keyring" not in p.parts]
     return [p for p in files if secret in p.read_bytes()]
+
+
+def _seed_for(drops: list[bool]) -> int:
+    """A seed whose first draws make the simulator drop exactly the replies marked True."""
+    for seed in range(10_000):
+        rng = random.Random(seed)
+        if [rng.random() < 0.5 for _ in drops] == drops:
+            return seed
+    raise AssertionError("no seed")
 
 
 def _events(term: SimulatedTerminal, kind: str) -> list[dict[str, object]]:
@@ -153,3 +163,44 @@ async def test_uploads_door_reboot_update(sim_factory: SimFactory) -> None:
         await service.open_door(term.serial)
     refreshed = await service.refresh(term.serial)
     assert "connect" in refreshed.problem.lower()
+
+
+@pytest.mark.asyncio
+async def test_unconfirmed_rotation_keeps_both_keys_until_one_works(
+    sim_factory: SimFactory,
+) -> None:
+    term = await sim_factory(host="127.0.0.2")
+    keys = KeyStore()
+    service = await _known(term, keys)
+    once = TerminalService(
+        service.registry,
+        keys,
+        client_factory=lambda host, port, key, **kw: TerminalClient(host, port, key, retries=0),
+    )
+    # The terminal answers the key check, then takes the new key but its replies are lost
+    # (the connection drops after the work is done), and the check with the new key is lost too.
+    term.faults.drop_rate = 0.5
+    term.faults.rng = random.Random(_seed_for([False, True, True]))
+    result = await once.rotate_key(term.serial, "fresh-key")
+    assert not result.confirmed
+    assert "both kept" in result.message
+    assert (keys.key(term.serial), keys.pending_key(term.serial)) == (None, "fresh-key")
+    assert service.registry.get(term.serial).key_status is KeyStatus.PENDING
+    term.faults.drop_rate = 0.0
+    # The terminal did take the new key; the next call finds it among the kept ones.
+    terminal = await service.refresh(term.serial)
+    assert terminal.problem == ""
+    assert terminal.key_status is KeyStatus.OK
+    assert (keys.key(term.serial), keys.pending_key(term.serial)) == ("fresh-key", None)
+
+
+@pytest.mark.asyncio
+async def test_refresh_all_reads_every_terminal(sim_factory: SimFactory) -> None:
+    first = await sim_factory(host="127.0.0.2")
+    second = await sim_factory(host="127.0.0.3", port=first.port)
+    registry = TerminalRegistry()
+    keys = KeyStore()
+    await DiscoveryService(registry, keys).discover(["127.0.0.2/31"], first.port)
+    assert {t.serial for t in registry.terminals()} == {first.serial, second.serial}
+    await TerminalService(registry, keys).refresh_all()
+    assert [t.persons for t in registry.terminals()] == [0, 0]
