@@ -144,13 +144,25 @@ def parse_host(text: str | None) -> tuple[str, int]:
         host, _, rest = text[1:].partition("]")
         if rest:
             port = rest.removeprefix(":")
+        if not _is_ipv6(host):
+            raise UsageError(f"--host {text!r}: brackets are for IPv6 addresses")
     elif text.count(":") == 1:
         host, port = text.split(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise UsageError(f"--host {text!r} is not HOST[:PORT]")
-    if any(c in host for c in "/?#@ "):
+    if any(c in host for c in "/?#@ ") or (":" in host and not _is_ipv6(host)):
         raise UsageError(f"--host {text!r} is not HOST[:PORT] (no URL, just the address)")
     return host, int(port)
+
+
+def _is_ipv6(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.IPv6Address(text.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def parse_time(text: str) -> float:

@@ -17,7 +17,6 @@ from client_support import PROFILES, fit_640x480, pass_door
 from enroll_app.simulator import SimulatedTerminal
 
 SimFactory = Any
-pytestmark = pytest.mark.asyncio
 
 
 async def cli(
@@ -55,6 +54,7 @@ async def cli_json(term: SimulatedTerminal, *args: str, **kw: Any) -> Any:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.asyncio
 async def test_info_time_and_persons(sim_factory: SimFactory, profile: str) -> None:
     term = await sim_factory(profile=profile)
     info = await cli_json(term, "info")
@@ -67,6 +67,7 @@ async def test_info_time_and_persons(sim_factory: SimFactory, profile: str) -> N
     assert await cli_json(term, "persons") == []
 
 
+@pytest.mark.asyncio
 async def test_person_round_trip(sim_factory: SimFactory, tmp_path: Path) -> None:
     term = await sim_factory(profile="acs-1.1.143")
     photo = tmp_path / "face.jpg"
@@ -118,6 +119,7 @@ async def test_person_round_trip(sim_factory: SimFactory, tmp_path: Path) -> Non
     assert "not on the terminal" in err
 
 
+@pytest.mark.asyncio
 async def test_wrong_photo_is_refused_with_the_way_out(
     sim_factory: SimFactory, tmp_path: Path
 ) -> None:
@@ -135,6 +137,7 @@ async def test_wrong_photo_is_refused_with_the_way_out(
     assert "cannot read" in err
 
 
+@pytest.mark.asyncio
 async def test_records_check_photo_and_remove_all(sim_factory: SimFactory, tmp_path: Path) -> None:
     term = await sim_factory(profile="acs-1.1.143")
     photo = tmp_path / "face.jpg"
@@ -155,6 +158,7 @@ async def test_records_check_photo_and_remove_all(sim_factory: SimFactory, tmp_p
     assert await cli_json(term, "persons") == []
 
 
+@pytest.mark.asyncio
 async def test_callback_heartbeat_settings_open_reboot(sim_factory: SimFactory) -> None:
     term = await sim_factory(profile="acs-1.1.143")
     assert await cli_json(term, "callback", "http://127.0.0.1:9/record") == {"status": 0}
@@ -170,6 +174,7 @@ async def test_callback_heartbeat_settings_open_reboot(sim_factory: SimFactory) 
     assert await cli_json(term, "reboot") == {"status": 0}
 
 
+@pytest.mark.asyncio
 async def test_set_key_and_key_from_environment(sim_factory: SimFactory) -> None:
     term = await sim_factory(profile="spec")
     host = f"127.0.0.1:{term.port}"
@@ -185,6 +190,7 @@ async def test_set_key_and_key_from_environment(sim_factory: SimFactory) -> None
     assert code == 1
 
 
+@pytest.mark.asyncio
 async def test_human_output_and_options_after_the_action(sim_factory: SimFactory) -> None:
     term = await sim_factory(profile="spec")
     code, out, err = await cli("info", "--host", f"127.0.0.1:{term.port}")
@@ -195,6 +201,7 @@ async def test_human_output_and_options_after_the_action(sim_factory: SimFactory
     assert out.startswith(f"ts: {time.strftime('%Y-')}")  # a local date-time for people
 
 
+@pytest.mark.asyncio
 async def test_unreachable_terminal_fails_fast_without_showing_the_key() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -220,8 +227,36 @@ async def test_unreachable_terminal_fails_fast_without_showing_the_key() -> None
         ["--host", "127.0.0.1:1", "heartbeat", "http://h/"],
     ],
 )
+@pytest.mark.asyncio
 async def test_usage_errors_exit_2(args: list[str]) -> None:
     code, out, err = await cli(*args)
     assert code == 2
     assert out == ""
     assert err.strip()
+
+
+def test_host_forms() -> None:
+    from enroll_app.cli import UsageError
+    from enroll_app.cli.device import parse_host
+
+    assert parse_host("192.168.1.20") == ("192.168.1.20", 8088)
+    assert parse_host("gate-1.lan:9000") == ("gate-1.lan", 9000)
+    assert parse_host("[fe80::1]:8089") == ("fe80::1", 8089)
+    assert parse_host("[::1]") == ("::1", 8088)
+    assert parse_host("fe80::1") == ("fe80::1", 8088)
+    for bad in ("", "h:0", "h:x", "http://h", "h:1:2:3x", "[::1]:", "[h]:80"):
+        with pytest.raises(UsageError):
+            parse_host(bad)
+
+
+def test_time_forms() -> None:
+    from enroll_app.cli import UsageError
+    from enroll_app.cli.device import parse_time
+
+    assert parse_time("unlimited") == parse_time("-1") == -1
+    assert parse_time("1700000000.5") == 1700000000.5
+    assert parse_time("2025-03-01T08:00:00+00:00") == 1740816000
+    local = time.mktime(time.strptime("2025-03-01 08:00", "%Y-%m-%d %H:%M"))
+    assert parse_time("2025-03-01 08:00") == local
+    with pytest.raises(UsageError):
+        parse_time("next tuesday")
