@@ -28,14 +28,15 @@ def _unique(serials: Iterable[TerminalSerial]) -> list[TerminalSerial]:
 def save_person(
     db: Db, person: PersonRecord, targets: Iterable[TerminalSerial], actor: str
 ) -> PersonRecord:
-    """Create or update a person and owe each target terminal their current data.
+    """Create or update a person and owe their current data to `targets` and to every
+    terminal that already holds them (a shortened validity must reach every door).
 
     `person.photo` / `person.embedding` None keep what is stored; a new photo drops the
     embeddings made from the old one. Saving the same data again leaves the same state.
     Returns the stored person (revision and times filled in, without photo).
     """
-    serials = _unique(targets)
     with db.transaction() as conn:
+        serials = _unique([*targets, *_holders(conn, person.id)])
         existing = conn.execute(
             "SELECT revision, forget_requested_at FROM persons WHERE id = ?", (person.id,)
         ).fetchone()
@@ -66,6 +67,14 @@ def save_person(
         write_audit(conn, db.now(), actor, action, person_id=person.id, detail=detail)
         db.note_saved(person.id)
     return get_person(db, person.id)
+
+
+def _holders(conn: sqlite3.Connection, person_id: str) -> list[TerminalSerial]:
+    rows = conn.execute(
+        "SELECT serial FROM placements WHERE person_id = ? AND state NOT IN ('removing', 'removed')",
+        (person_id,),
+    )
+    return [TerminalSerial(row[0]) for row in rows.fetchall()]
 
 
 def _photo_sha(conn: sqlite3.Connection, person: PersonRecord) -> str:

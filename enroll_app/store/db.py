@@ -13,6 +13,7 @@ cut may undo their last commits, which only repeats idempotent work. Both keep t
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import logging
 import queue
@@ -172,8 +173,11 @@ class Database:
         self._listeners: list[Listener] = []
         self._db: Db | None = None
         self._sync_mode = "FULL"
+        # A daemon thread never keeps the app alive; the atexit hook still finishes queued
+        # work if the app forgot to close (atexit runs while daemon threads are alive).
         self._thread = threading.Thread(target=self._serve, name="store", daemon=True)
         self._thread.start()
+        atexit.register(self._close_at_exit)
         self._ready = self._submit(self._connect)
 
     # ---- opening and closing ---------------------------------------------------------------
@@ -279,7 +283,12 @@ class Database:
             self._jobs.put((future, fn, args, kwargs))
         return future
 
+    def _close_at_exit(self) -> None:
+        self._request_stop()
+        self._thread.join()
+
     def _request_stop(self) -> None:
+        atexit.unregister(self._close_at_exit)
         with self._lock:
             if not self._closed:
                 self._closed = True

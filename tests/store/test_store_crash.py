@@ -117,3 +117,25 @@ def test_a_writer_killed_while_committing_leaves_only_whole_saves(
         assert len(stored) >= 30  # every save that returned is there
         assert store.run(_whole_saves) == stored  # and nothing half-written
         assert stored == [f"{n:06d}" for n in range(len(stored))]
+
+
+_EXITS_WITHOUT_CLOSING = """
+import asyncio
+from enroll_app.store import PersonId, PersonRecord, Store
+async def main():
+    store = await Store.open_async()
+    for n in range(200):
+        store.save_person(PersonRecord(PersonId(f"{n:03d}")), [], "op")  # queued, not awaited
+asyncio.run(main())
+"""
+
+
+def test_work_queued_when_the_app_exits_without_closing_is_finished(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _EXITS_WITHOUT_CLOSING], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    with Store.open(clock=clock) as store:
+        assert store.run(persons.count_persons) == 200

@@ -207,3 +207,16 @@ def test_the_outbox_survives_closing_and_reopening(
         assert reopened.run(outbox.outbox_depth) == {doors[1]: 1}
     finally:
         reopened.close()
+
+
+def test_an_edit_reaches_every_terminal_that_holds_the_person(
+    store: Store, doors: list[TerminalSerial], photos: list[bytes], clock: FakeClock
+) -> None:
+    store.run(changes.save_person, person("1", photos[0]), doors, "op")
+    for entry in store.run(outbox.list_outbox):
+        store.run(outbox.complete_outbox, entry.id, clock.now)
+    store.run(changes.remove_person_from, PersonId("1"), doors[:1], "op")
+    shortened = person("1", end_ts=clock.now + 60)
+    store.run(changes.save_person, shortened, [], "op")  # no targets named
+    owed = {(e.serial, e.op) for e in store.run(outbox.list_outbox)}
+    assert owed == {(doors[0], OutboxOp.REMOVE), (doors[1], OutboxOp.UPSERT)}
