@@ -188,6 +188,8 @@ class TerminalsModel(QAbstractTableModel):
 
 
 def _offset_text(seconds: float) -> str:
+    if abs(seconds) < 0.05:
+        return "0.0 s"  # not "-0.0 s"
     return f"{seconds:+.1f} s"
 
 
