@@ -167,8 +167,11 @@ class Reply:
     extra_headers: dict[str, str] = field(default_factory=dict)
 
 
-def encode_reply(reply: Reply, *, keep_alive: bool, gzip_body: bool) -> bytes:
-    """The bytes of `reply`; a gzipped body goes out chunked like NanoHTTPD sends it."""
+def encode_reply(
+    reply: Reply, *, keep_alive: bool, gzip_body: bool, head_only: bool = False
+) -> bytes:
+    """The bytes of `reply`; a gzipped body goes out chunked like NanoHTTPD sends it.
+    `head_only` (the answer to HEAD) keeps the headers and leaves the body out."""
     reason = REASONS.get(reply.status, "Unknown")
     headers = [
         f"HTTP/1.1 {reply.status} {reason}",
@@ -183,4 +186,5 @@ def encode_reply(reply: Reply, *, keep_alive: bool, gzip_body: bool) -> bytes:
     else:
         headers.append(f"Content-Length: {len(reply.body)}")
         body = reply.body
-    return ("\r\n".join(headers) + "\r\n\r\n").encode("latin-1", "replace") + body
+    head = ("\r\n".join(headers) + "\r\n\r\n").encode("latin-1", "replace")
+    return head if head_only else head + body

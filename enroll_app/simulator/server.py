@@ -203,7 +203,10 @@ class SimulatedTerminal:
                 return  # dropped: close without a word
             keep = request.keep_alive
             zipped = self.profile.gzip and request.accepts_gzip() and not is_control(request)
-            writer.write(encode_reply(answer, keep_alive=keep, gzip_body=zipped))
+            head_only = request.method == "HEAD"
+            writer.write(
+                encode_reply(answer, keep_alive=keep, gzip_body=zipped, head_only=head_only)
+            )
             await writer.drain()
             if not keep:
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from urllib.parse import urlencode
@@ -246,3 +247,17 @@ async def test_legacy_profile_speaks_milliseconds(sim_factory: SimFactory) -> No
     )
     assert await status(await post(term, "setDeviceKey", newKey="k2")) == 101  # wants oldKey
     assert await status(await post(term, "setDeviceKey", newKey="k2", oldKey="abc")) == 0
+
+
+@pytest.mark.asyncio
+async def test_empty_id_is_not_found_and_head_has_no_body(sim_factory: SimFactory) -> None:
+    term = await sim_factory(ACS)
+    assert await status(await get(term, "getPerson", id="")) == 126
+    head = request_bytes("HEAD", "/getTime?key=abc").replace(b"close", b"keep-alive")
+    reader, writer = await asyncio.open_connection(term.host, term.port)
+    writer.write(head + request_bytes("GET", "/getTime?key=abc"))
+    data = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    first, _, rest = data.partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 405")
+    assert rest.startswith(b"HTTP/1.1 200")  # no body after the HEAD reply's headers
