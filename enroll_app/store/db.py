@@ -87,10 +87,15 @@ class Db:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE … COMMIT); nested use joins the outer one."""
+        """One write transaction (BEGIN IMMEDIATE … COMMIT), rolled back whole on an exception.
+
+        Nested use is a savepoint inside the outer transaction, so a caller that catches an
+        inner failure keeps none of the inner writes.
+        """
         self.check_thread()
         if self.conn.in_transaction:
-            yield self.conn
+            with self._savepoint():
+                yield self.conn
             return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -103,6 +108,17 @@ class Db:
             self._removed.clear()
             raise
         self._publish()
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        self.conn.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO nested")
+            raise
+        finally:
+            self.conn.execute("RELEASE nested")
 
     def note_saved(self, person_id: PersonId) -> None:
         """Tell listeners after commit that this person's data or embedding changed."""

@@ -13,12 +13,15 @@ from store_helpers import DOORS, FakeClock, person, vector
 
 from enroll_app.store import (
     Db,
+    InvalidRecordError,
     PersonId,
     PersonsChanged,
     Store,
     StoreClosedError,
     StoreThreadError,
+    TerminalSerial,
     changes,
+    outbox,
     persons,
     replayable,
 )
@@ -169,3 +172,22 @@ def test_a_file_that_is_not_a_database_is_refused_untouched(
     with pytest.raises(sqlite3.DatabaseError):
         Store.open(clock=clock)
     assert path.read_bytes() == before
+
+
+def test_a_caught_inner_failure_keeps_none_of_its_writes(
+    store: Store, doors: list[TerminalSerial], photos: list[bytes]
+) -> None:
+    def import_batch(db: Db) -> None:
+        with db.transaction():
+            changes.save_person(db, person("1", photos[0]), doors, "import")
+            try:
+                with db.transaction():
+                    changes.save_person(db, person("2", photos[0]), doors, "import")
+                    raise InvalidRecordError("row 2 of the sheet is bad")
+            except InvalidRecordError:
+                pass
+            changes.save_person(db, person("3", photos[0]), doors, "import")
+
+    store.run(import_batch)
+    assert [p.id for p in store.run(persons.list_persons)] == ["1", "3"]
+    assert {e.person_id for e in store.run(outbox.list_outbox)} == {"1", "3"}
