@@ -1,8 +1,8 @@
 """Terminal keys in the OS keyring: one per terminal serial, a site key, and keys being rotated.
 
-Keys never go to logs or plain files. A plain-text file keyring (keyrings.alt) is used only
-when the operator chose it explicitly (`PYTHON_KEYRING_BACKEND` or a keyringrc file): the
-station never falls back to one silently.
+Keys never go to logs or plain files. A file keyring (keyrings.alt) is used only when the
+operator chose it explicitly (`PYTHON_KEYRING_BACKEND` or a keyringrc file): the station never
+falls back to one silently.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ def check_key(key: str) -> str:
     return key
 
 
-def _is_plain_file(backend: keyring.backend.KeyringBackend) -> bool:
-    cls = type(backend)
-    return cls.__module__.startswith("keyrings.alt") and "Plaintext" in cls.__name__
+def _is_file_backend(backend: keyring.backend.KeyringBackend) -> bool:
+    # keyrings.alt: a plain file, or an encrypted one that asks for its password on stdin.
+    return type(backend).__module__.startswith("keyrings.alt")
 
 
 def _chosen_explicitly() -> bool:
@@ -60,10 +60,10 @@ class KeyStore:
             raise KeyStoreError(
                 "No keyring is available on this PC, so terminal keys cannot be stored safely"
             )
-        if _is_plain_file(self._backend) and backend is None and not _chosen_explicitly():
+        if _is_file_backend(self._backend) and backend is None and not _chosen_explicitly():
             raise KeyStoreError(
-                "The only keyring available stores keys in a plain file; "
-                "choose it explicitly (PYTHON_KEYRING_BACKEND) if that is acceptable here"
+                "This PC has no system keyring, only a file-based one (keyrings.alt); choose it "
+                "explicitly (PYTHON_KEYRING_BACKEND) if keys in a plain file are acceptable here"
             )
 
     @property
