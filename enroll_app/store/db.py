@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from enroll_app.home import station_home
-from enroll_app.store.errors import StoreClosedError, StoreError, StoreThreadError
+from enroll_app.store.errors import (
+    InvalidRecordError,
+    StorageError,
+    StoreClosedError,
+    StoreError,
+    StoreThreadError,
+)
 from enroll_app.store.migrations import migrate, refuse_newer
 from enroll_app.store.records import PersonId
 
@@ -142,11 +148,21 @@ class Db:
         return changes
 
 
+def translate(error: sqlite3.Error) -> StoreError:
+    """The store's exception for one of SQLite's (raised `from` it, so nothing is hidden)."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return InvalidRecordError(f"the station database refused the change: {error}")
+    return StorageError(f"the station database failed: {error}")
+
+
 def connect(path: Path, clock: Clock) -> Db:
     """Open (creating if needed) the database at `path`, set it up and migrate it."""
-    conn = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
-    )
+    try:
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
+        )
+    except sqlite3.Error as error:
+        raise StorageError(f"cannot open the station database at {path}: {error}") from error
     try:
         conn.row_factory = sqlite3.Row
         refuse_newer(conn)  # before WAL mode rewrites the header of a file we must not touch
@@ -161,6 +177,9 @@ def connect(path: Path, clock: Clock) -> Db:
         conn.execute("PRAGMA secure_delete = ON")
         migrate(conn)
         conn.execute("PRAGMA optimize = 0x10002")  # refresh planner statistics when stale
+    except sqlite3.Error as error:
+        conn.close()
+        raise StorageError(f"cannot open the station database at {path}: {error}") from error
     except BaseException:
         conn.close()
         raise
@@ -339,8 +358,11 @@ class Database:
             return fn()
         if self._db is None:
             raise StoreClosedError("the station database did not open")
-        self._set_sync_mode("NORMAL" if fn in _REPLAYABLE else "FULL")
-        return fn(self._db, *args, **kw)
+        try:
+            self._set_sync_mode("NORMAL" if fn in _REPLAYABLE else "FULL")
+            return fn(self._db, *args, **kw)
+        except sqlite3.Error as error:
+            raise translate(error) from error
 
     def _set_sync_mode(self, mode: str) -> None:
         # A per-connection setting, read at each COMMIT; switching costs one statement.

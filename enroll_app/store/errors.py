@@ -5,7 +5,11 @@ StoreError
 ├── NotFoundError        (also a KeyError) no such person / terminal
 ├── StoreClosedError     work submitted after close()
 ├── StoreThreadError     SQL asked for on the wrong thread, or a blocking call on the event loop
-└── MigrationError       the database is newer than this program, or a migration failed
+├── MigrationError       the database is newer than this program, or a migration failed
+└── StorageError         SQLite itself failed: disk full, file locked too long, not a database
+
+SQLite's own exceptions never leave the store (callers may not import sqlite3): the store
+thread turns a constraint failure into InvalidRecordError and any other into StorageError.
 """
 
 from __future__ import annotations
@@ -36,3 +40,7 @@ class StoreThreadError(StoreError):
 
 class MigrationError(StoreError):
     """The database could not be brought to this program's schema version."""
+
+
+class StorageError(StoreError):
+    """SQLite could not do the work (disk full or failing, file locked, file damaged)."""

@@ -16,6 +16,7 @@ from enroll_app.store import (
     InvalidRecordError,
     PersonId,
     PersonsChanged,
+    StorageError,
     Store,
     StoreClosedError,
     StoreThreadError,
@@ -169,7 +170,7 @@ def test_a_file_that_is_not_a_database_is_refused_untouched(
     path = station_home / DB_FILENAME
     path.write_bytes(b"not a database, but somebody's file" * 100)
     before = path.read_bytes()
-    with pytest.raises(sqlite3.DatabaseError):
+    with pytest.raises(StorageError, match="cannot open the station database"):
         Store.open(clock=clock)
     assert path.read_bytes() == before
 
@@ -191,3 +192,12 @@ def test_a_caught_inner_failure_keeps_none_of_its_writes(
     store.run(import_batch)
     assert [p.id for p in store.run(persons.list_persons)] == ["1", "3"]
     assert {e.person_id for e in store.run(outbox.list_outbox)} == {"1", "3"}
+
+
+def test_sqlite_errors_reach_callers_as_store_errors(store: Store) -> None:
+    with pytest.raises(InvalidRecordError, match="refused the change") as refused:
+        store.run(lambda db: db.conn.execute("INSERT INTO persons (id) VALUES ('x')"))
+    assert isinstance(refused.value.__cause__, sqlite3.IntegrityError)
+    with pytest.raises(StorageError, match="failed: no such table"):
+        store.run(lambda db: db.conn.execute("SELECT * FROM no_such_table"))
+    assert store.run(persons.count_persons) == 0
