@@ -201,3 +201,31 @@ def test_sqlite_errors_reach_callers_as_store_errors(store: Store) -> None:
     with pytest.raises(StorageError, match="failed: no such table"):
         store.run(lambda db: db.conn.execute("SELECT * FROM no_such_table"))
     assert store.run(persons.count_persons) == 0
+
+
+def test_two_programs_on_one_file_take_turns(
+    store: Store, doors: list[TerminalSerial], photos: list[bytes], clock: FakeClock
+) -> None:
+    """The GUI and a CLI command (or two desks) writing at once: each waits, none is lost."""
+    other = Store.open(clock=clock)
+    failures: list[BaseException] = []
+
+    def enroll(into: Store, prefix: str) -> None:
+        try:
+            for n in range(25):
+                into.run(changes.save_person, person(f"{prefix}{n:02d}", photos[0]), doors, "op")
+        except BaseException as error:  # reported below, on the test's thread
+            failures.append(error)
+
+    workers = [
+        threading.Thread(target=enroll, args=(store, "a")),
+        threading.Thread(target=enroll, args=(other, "b")),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    other.close()
+    assert failures == []
+    assert store.run(persons.count_persons) == 50
+    assert store.run(outbox.outbox_depth) == {doors[0]: 50, doors[1]: 50}
