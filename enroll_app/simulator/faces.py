@@ -104,10 +104,15 @@ class EngineJudge:
             return FaceVerdict(decoded=False)
         height, width = int(image.shape[0]), int(image.shape[1])
         try:
-            faces = engine.analyse(image, landmarks=False, embedding=True)
+            faces = engine.detect(image)
         except FaceError:
             return FaceVerdict(decoded=True, width=width, height=height)
-        embedding = faces[0].embedding if faces else None
+        if not faces:
+            return FaceVerdict(True, width, height)
+        try:  # a face was found but could not be measured: 125 / isValid 4
+            embedding = engine.embed(image, faces[0])
+        except FaceError:
+            embedding = None
         return FaceVerdict(True, width, height, len(faces), embedding)
 
 
