@@ -24,6 +24,7 @@ _SHAPES = {
     "info": '<circle cx="12" cy="12" r="9.5"/><path d="M12 11v6M12 7.5v.5"/>',
     "warning": '<path d="M12 3.5l9.5 16.5h-19z"/><path d="M12 10v4.5M12 17.5v.5"/>',
     "close": '<path d="M6 6l12 12M18 6L6 18"/>',
+    "check": '<circle cx="12" cy="12" r="9.5"/><path d="M7.8 12.3l2.8 2.8 5.6-5.8"/>',
     "search": '<circle cx="11" cy="11" r="6.5"/><path d="M16 16l5 5"/>',
 }
 

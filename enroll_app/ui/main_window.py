@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
     def set_demo_running(self, running: bool) -> None:
         """Switch the demo action and button between "Start demo" and "Stop demo"."""
         self._demo_running = running
-        text = self.tr("Stop demo") if running else self.tr("Start demo…")
+        text = self.tr("Stop demo") if running else self.tr("Start demo")
         self.demo_action.setText(text)
         self.demo_button.setText(text)
         name = "stop" if running else "demo"

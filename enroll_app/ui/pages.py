@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from enroll_app.ui.context import AppContext
 from enroll_app.ui.main_window import MainWindow
-from enroll_app.ui.widgets import PlaceholderView
+from enroll_app.ui.widgets import Action, PlaceholderView
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +89,26 @@ def placeholder(spec: PageSpec, window: MainWindow) -> PlaceholderView:
     """The page that says what `spec` will show once it is built."""
     summary, coming = _PLACEHOLDER_TEXT[spec.key]()
     return PlaceholderView(
-        spec.icon_name, page_title(spec.key), summary=summary, coming=coming, colors=window.colors
+        spec.icon_name,
+        page_title(spec.key),
+        summary=summary,
+        coming=coming,
+        colors=window.colors,
+        meanwhile=_meanwhile(spec, window),
     )
+
+
+def _meanwhile(spec: PageSpec, window: MainWindow) -> tuple[str, Action] | None:
+    """Point at the Terminals page, which works already (unless this is that page)."""
+    terminals = next(page for page in PAGES if page.key == "terminals")
+    if spec.key == terminals.key or _load_factory(terminals.factory) is None:
+        return None
+    text = translate(
+        "Pages",
+        "Meanwhile, the Terminals page works: find the terminals on this network (or the "
+        "demo ones), set a site key and let them send heartbeats to this station.",
+    )
+    return text, (translate("Pages", "Open Terminals"), lambda: window.show_page("terminals"))
 
 
 def broken_page(spec: PageSpec, window: MainWindow) -> PlaceholderView:

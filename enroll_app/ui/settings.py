@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSettings, Signal
 
 from enroll_app.home import station_home
 from enroll_app.ui.tasks import OperatorError
@@ -134,4 +134,7 @@ class StationSettings(QObject):
     def _sync(self) -> None:
         self._qsettings.sync()
         if self._qsettings.status() != QSettings.Status.NoError:
-            raise SettingsError(f"The settings could not be saved to {self.path}.")
+            text = QCoreApplication.translate(
+                "StationSettings", "The settings could not be saved to {path}."
+            )
+            raise SettingsError(text.format(path=self.path))

@@ -30,10 +30,12 @@ class SettingsDialog(QDialog):
         self._initial = preferences
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
+        self._forms: list[QFormLayout] = []
         layout.addWidget(self._appearance_group())
         layout.addWidget(self._capture_group())
         layout.addWidget(self._terminals_group())
         layout.addWidget(self._visitors_group())
+        self._align_labels()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Cancel
@@ -103,7 +105,21 @@ class SettingsDialog(QDialog):
         form = QFormLayout(group)
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(8)
+        self._forms.append(form)
         return group, form
+
+    def _align_labels(self) -> None:
+        # One label column across every group, so the fields line up down the dialog.
+        labels = [
+            widget
+            for form in self._forms
+            for row in range(form.rowCount())
+            if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None
+            and (widget := item.widget()) is not None
+        ]
+        width = max((label.sizeHint().width() for label in labels), default=0)
+        for label in labels:
+            label.setMinimumWidth(width)
 
     def show_preferences(self, preferences: Preferences) -> None:
         """Fill the form from `preferences`."""

@@ -137,6 +137,9 @@ STYLE_SHEET = """
 #PageList::item:selected { background: palette(highlight); color: palette(highlighted-text); }
 #PageTitle { font-size: 17pt; font-weight: 600; }
 #Card { background: palette(base); border: 1px solid palette(mid); border-radius: 10px; }
+#Tile { background: palette(base); border: 1px solid palette(mid); border-radius: 8px; }
+#Lead { font-size: 11.5pt; }
+QDialogButtonBox { dialogbuttonbox-buttons-have-icons: 0; }
 #Banner QLabel { background: transparent; }
 QStatusBar { border-top: 1px solid palette(mid); }
 QStatusBar::item { border: none; }

@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -73,6 +73,8 @@ class NoticeBanner(QFrame):
 class PlaceholderView(QWidget):
     """A page that is not built yet: says plainly what will come, so nothing looks broken."""
 
+    CONTENT_WIDTH = 860  # wide enough for two columns of features, narrow enough to read
+
     def __init__(
         self,
         icon_name: str,
@@ -81,40 +83,91 @@ class PlaceholderView(QWidget):
         summary: str,
         coming: Sequence[str],
         colors: Colors,
+        meanwhile: tuple[str, Action] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.meanwhile_button: QPushButton | None = None
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(32, 28, 32, 28)
+        outer.setContentsMargins(32, 24, 32, 24)
+        outer.setSpacing(0)
+        column = QWidget()
+        column.setMaximumWidth(self.CONTENT_WIDTH)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(18)
         heading = QLabel(title)
         heading.setObjectName("PageTitle")
-        outer.addWidget(heading)
-        outer.addSpacing(16)
+        layout.addWidget(heading)
+        layout.addWidget(self._hero(icon_name, summary, colors))
+        if coming:
+            layout.addWidget(self._features(coming, colors))
+        if meanwhile is not None:
+            layout.addSpacing(6)
+            layout.addWidget(self._meanwhile(*meanwhile, colors))
+        outer.addWidget(column)
+        outer.addStretch(1)
+
+    def _hero(self, icon_name: str, summary: str, colors: Colors) -> QFrame:
         card = QFrame()
         card.setObjectName("Card")
-        card.setMaximumWidth(720)
-        card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(1)
-        self._fill_card(card, icon_name, summary, coming, colors)
-
-    def _fill_card(
-        self, card: QFrame, icon_name: str, summary: str, coming: Sequence[str], colors: Colors
-    ) -> None:
-        layout = QHBoxLayout(card)
-        layout.setContentsMargins(28, 28, 28, 28)
-        layout.setSpacing(24)
+        row = QHBoxLayout(card)
+        row.setContentsMargins(24, 22, 24, 22)
+        row.setSpacing(22)
         glyph = QLabel()
-        glyph.setPixmap(icons.pixmap(icon_name, colors.accent, 64, 2.0))
-        layout.addWidget(glyph, 0, Qt.AlignmentFlag.AlignTop)
-        text = QVBoxLayout()
-        text.setSpacing(10)
-        layout.addLayout(text, 1)
+        glyph.setPixmap(icons.pixmap(icon_name, colors.accent, 56, 2.0))
+        row.addWidget(glyph, 0, Qt.AlignmentFlag.AlignVCenter)
         self.summary = QLabel(summary)
         self.summary.setWordWrap(True)
-        text.addWidget(self.summary)
-        items = "".join(f"<li style='margin-bottom:4px'>{line}</li>" for line in coming)
-        self.coming = QLabel(f"<ul style='margin-left:-20px'>{items}</ul>")
-        self.coming.setObjectName("Muted")
-        self.coming.setWordWrap(True)
-        text.addWidget(self.coming)
+        self.summary.setObjectName("Lead")
+        row.addWidget(self.summary, 1)
+        return card
+
+    def _features(self, coming: Sequence[str], colors: Colors) -> QWidget:
+        grid_host = QWidget()
+        grid = QGridLayout(grid_host)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(12)
+        self.coming: list[QLabel] = []
+        for index, text in enumerate(coming):
+            tile = QFrame()
+            tile.setObjectName("Tile")
+            row = QHBoxLayout(tile)
+            row.setContentsMargins(14, 12, 14, 12)
+            row.setSpacing(10)
+            mark = QLabel()
+            mark.setPixmap(icons.pixmap("check", colors.accent, 18, 2.0))
+            row.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
+            label = QLabel(text)
+            label.setWordWrap(True)
+            row.addWidget(label, 1)
+            self.coming.append(label)
+            grid.addWidget(tile, index // 2, index % 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        return grid_host
+
+    def _meanwhile(self, text: str, action: Action, colors: Colors) -> QFrame:
+        note = QFrame()
+        note.setObjectName("Banner")
+        note.setStyleSheet(banner_style("info", colors))
+        row = QHBoxLayout(note)
+        row.setContentsMargins(16, 12, 12, 12)
+        row.setSpacing(12)
+        glyph = QLabel()
+        glyph.setPixmap(icons.pixmap("info", colors.accent, 20, 2.0))
+        row.addWidget(glyph, 0, Qt.AlignmentFlag.AlignTop)
+        label = QLabel(text)
+        label.setWordWrap(True)
+        row.addWidget(label, 1)
+        title, callback = action
+        self.meanwhile_button = QPushButton(title)
+        self.meanwhile_button.clicked.connect(callback)
+        row.addWidget(self.meanwhile_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        return note
+
+    @property
+    def coming_text(self) -> str:
+        """Everything the page promises, one item a line."""
+        return "\n".join(label.text() for label in self.coming)

@@ -29,7 +29,7 @@ def test_pages_in_sidebar_order_with_placeholders(station: Station) -> None:
     enroll = window.page("enroll")
     assert isinstance(enroll, PlaceholderView)
     assert "Not built yet" in enroll.summary.text()
-    assert "virtual camera" in enroll.coming.text()
+    assert "virtual camera" in enroll.coming_text
 
 
 def test_page_shortcuts_switch_pages(station: Station, qtbot: QtBot) -> None:

@@ -41,7 +41,7 @@ def test_demo_flag_starts_three_terminals_and_the_banner_stops_them(
     qloop.run(station.context.tasks.wait_idle())
     assert not station.context.demo.running
     assert station.window.banner(DEMO_BANNER) is None
-    assert station.window.demo_button.text() == "Start demo…"
+    assert station.window.demo_button.text() == "Start demo"
     assert all(_refuses(t.host, t.port) for t in terminals)
 
 

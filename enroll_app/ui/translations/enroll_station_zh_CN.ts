@@ -127,8 +127,8 @@
         </message>
         <message>
             <location line="+0" />
-            <source>Start demo…</source>
-            <translation>开始演示…</translation>
+            <source>Start demo</source>
+            <translation>开始演示</translation>
         </message>
         <message>
             <location line="+58" />
@@ -197,7 +197,17 @@
             <translation>通行记录</translation>
         </message>
         <message>
-            <location line="+54" />
+            <location line="+59" />
+            <source>Meanwhile, the Terminals page works: find the terminals on this network (or the demo ones), set a site key and let them send heartbeats to this station.</source>
+            <translation>在此期间，“终端”页面已经可用：查找本网络中的终端（或演示终端）、设置现场密钥，并让它们把心跳发送到本工作站。</translation>
+        </message>
+        <message>
+            <location line="+5" />
+            <source>Open Terminals</source>
+            <translation>打开终端页面</translation>
+        </message>
+        <message>
+            <location line="+8" />
             <source>This page could not be opened because of a bug. The details are in the log.</source>
             <translation>由于程序错误，此页面无法打开。详细信息见日志。</translation>
         </message>
@@ -305,7 +315,7 @@
             <translation>设置</translation>
         </message>
         <message>
-            <location line="+22" />
+            <location line="+24" />
             <source>Appearance</source>
             <translation>外观</translation>
         </message>
@@ -440,6 +450,14 @@
         </message>
     </context>
     <context>
+        <name>StationSettings</name>
+        <message>
+            <location filename="../settings.py" line="+137" />
+            <source>The settings could not be saved to {path}.</source>
+            <translation>无法将设置保存到 {path}。</translation>
+        </message>
+    </context>
+    <context>
         <name>StationStatusBar</name>
         <message>
             <location filename="../status_bar.py" line="+57" />
@@ -523,7 +541,7 @@
     <context>
         <name>TerminalsPresenter</name>
         <message>
-            <location line="+65" />
+            <location line="+67" />
             <source>Starting the heartbeat receiver</source>
             <translation>正在启动心跳接收</translation>
         </message>

@@ -1,0 +1,213 @@
+"""Take the screenshots in docs/screenshots/ from the real application under Xvfb.
+
+    python tools/screenshots.py            # starts its own Xvfb (needs /usr/bin/Xvfb)
+    python tools/screenshots.py --display  # use the current $DISPLAY instead
+
+Each shot runs the real `Station` (demo terminals included) in a fresh, temporary station home,
+so the user's settings are never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+WINDOW_SIZE = (1240, 780)
+
+
+@contextlib.contextmanager
+def xvfb() -> Iterator[None]:
+    """Run a private X server for the duration, with DISPLAY pointing at it."""
+    binary = shutil.which("Xvfb") or "/usr/bin/Xvfb"
+    display = f":{90 + os.getpid() % 9}"
+    server = subprocess.Popen(
+        [binary, display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    socket = Path(f"/tmp/.X11-unix/X{display[1:]}")
+    deadline = time.monotonic() + 10
+    while not socket.exists():  # the server is a separate process: poll its socket
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"Xvfb did not start on {display}")
+        time.sleep(0.05)
+    os.environ["DISPLAY"] = display
+    try:
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    # A picture tool, not a test: polling the window's state is simplest, and bounded.
+    async with asyncio.timeout(15):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+async def _settle() -> None:
+    # Let layouts, repaints and the terminals page's first refresh finish.
+    await asyncio.sleep(0.6)
+
+
+async def shoot(preferences: dict[str, str], scenario: Callable[..., Awaitable[None]]) -> None:
+    """Run `scenario(station)` in a fresh station home with `preferences` saved first."""
+    from enroll_app.ui.app import Station, create_application
+    from enroll_app.ui.settings import Preferences, StationSettings
+
+    with tempfile.TemporaryDirectory(prefix="enroll-shots-") as home:
+        os.environ["ENROLL_STATION_HOME"] = home
+        StationSettings().save_preferences(Preferences(**preferences))  # type: ignore[arg-type]
+        station = Station.open(create_application())
+        station.window.resize(*WINDOW_SIZE)
+        try:
+            await scenario(station)
+        finally:
+            station.window.close()
+            await station.aclose()
+            station.window.deleteLater()
+
+
+def save(widget: object, name: str) -> None:
+    """Save a picture of `widget` as docs/screenshots/<name>.png."""
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))  # type: ignore[attr-defined]
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+async def _with_demo(station: object, page: str) -> None:
+    station.show(demo=True)  # type: ignore[attr-defined]
+    context = station.context  # type: ignore[attr-defined]
+    await _until(lambda: context.demo.running)
+    await _until(lambda: context.terminal_counts[0] >= 3)
+    await context.tasks.wait_idle()
+    station.window.show_page(page)  # type: ignore[attr-defined]
+    await _settle()
+
+
+async def main_window_terminals(station: object) -> None:
+    await _with_demo(station, "terminals")
+    save(station.window, "main-window")  # type: ignore[attr-defined]
+
+
+async def main_window_enroll_dark(station: object) -> None:
+    await _with_demo(station, "enroll")
+    save(station.window, "main-window-dark")  # type: ignore[attr-defined]
+
+
+async def main_window_zh(station: object) -> None:
+    await _with_demo(station, "persons")
+    save(station.window, "main-window-zh_CN")  # type: ignore[attr-defined]
+
+
+async def first_start(station: object) -> None:
+    station.show(demo=False)  # type: ignore[attr-defined]
+    await _settle()
+    save(station.window, "first-start")  # type: ignore[attr-defined]
+
+
+async def settings_dialog(station: object) -> None:
+    from enroll_app.ui.settings_dialog import SettingsDialog
+
+    station.show(demo=False)  # type: ignore[attr-defined]
+    window = station.window  # type: ignore[attr-defined]
+    station.presenter.edit_settings()  # type: ignore[attr-defined]
+    await _until(lambda: window.findChild(SettingsDialog) is not None)
+    await _settle()
+    dialog = window.findChild(SettingsDialog)
+    save(dialog, "settings-dialog")
+    dialog.reject()
+
+
+async def terminals_view(station: object) -> None:
+    """The Terminals page: named demo terminals, heartbeats here, two on a site key."""
+    from enroll_app.ui.terminal_dialogs import DeviceSettingsDialog, KeyScope
+
+    await _with_demo(station, "terminals")
+    window = station.window  # type: ignore[attr-defined]
+    page = window.page("terminals")
+    presenter = page.presenter
+    serials = [t.serial for t in presenter.registry.terminals()]
+    for serial, name in zip(serials, ("Front gate", "Lobby east", "Car park"), strict=True):
+        await presenter.service.write_settings(serial, {"deviceName": name})
+        presenter.send_uploads_here(serial)
+    await presenter.rotate_keys(serials[:2], "site-2026", KeyScope.SELECTED)
+    await station.context.tasks.wait_idle()  # type: ignore[attr-defined]
+    presenter.refresh()
+    await station.context.tasks.wait_idle()  # type: ignore[attr-defined]
+    page.select(serials[0])
+    await _settle()
+    save(window, "terminals")
+    page.settings_button.click()
+    await _until(lambda: window.findChild(DeviceSettingsDialog) is not None)
+    await _settle()
+    dialog = window.findChild(DeviceSettingsDialog)
+    save(dialog, "terminal-settings-dialog")
+    dialog.reject()
+
+
+async def run_all() -> None:
+    """Every screenshot, one fresh station each."""
+    await shoot({}, main_window_terminals)
+    await shoot({"theme": "dark"}, main_window_enroll_dark)
+    await shoot({"language": "zh_CN"}, main_window_zh)
+    await shoot({}, first_start)
+    await shoot({}, settings_dialog)
+    await shoot({"theme": "dark", "language": "zh_CN"}, settings_dialog_zh_dark)
+    await shoot({}, terminals_view)
+
+
+async def settings_dialog_zh_dark(station: object) -> None:
+    from enroll_app.ui.settings_dialog import SettingsDialog
+
+    station.show(demo=False)  # type: ignore[attr-defined]
+    window = station.window  # type: ignore[attr-defined]
+    station.presenter.edit_settings()  # type: ignore[attr-defined]
+    await _until(lambda: window.findChild(SettingsDialog) is not None)
+    await _settle()
+    dialog = window.findChild(SettingsDialog)
+    save(dialog, "settings-dialog-zh_CN-dark")
+    dialog.reject()
+
+
+def run() -> int:
+    """Start Qt on the X display and take every screenshot."""
+    import qasync
+
+    from enroll_app.ui.app import create_application
+
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = create_application()
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        runner.run(run_all())
+    return 0
+
+
+def main() -> int:
+    """Entry point: parse arguments, provide an X server, take the shots."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--display", action="store_true", help="use $DISPLAY, no Xvfb")
+    args = parser.parse_args()
+    if args.display:
+        return run()
+    with xvfb():
+        # Qt in a child process: should it abort, this process still stops the X server.
+        child = [sys.executable, str(Path(__file__).resolve()), "--display"]
+        return subprocess.run(child, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
