@@ -140,6 +140,13 @@ class PersonRecord:
     forgetting: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.kind, PersonKind):  # "visitor" from a form or a sheet
+            try:
+                object.__setattr__(self, "kind", PersonKind(self.kind))
+            except ValueError:
+                raise InvalidRecordError(
+                    f"a person is staff or visitor, not {self.kind!r}"
+                ) from None
         validate_person(self)
 
     def expired(self, now: float) -> bool:
@@ -173,7 +180,7 @@ def validate_person(person: PersonRecord) -> None:
         raise InvalidRecordError("a person needs an id without control characters")
     if not _DIGITS.fullmatch(person.ic_no):
         raise InvalidRecordError("the card number (IC_NO) may only hold the digits 0-9")
-    if not 0 <= person.pass_count <= UNLIMITED_PASSES:
+    if type(person.pass_count) is not int or not 0 <= person.pass_count <= UNLIMITED_PASSES:
         raise InvalidRecordError(f"passCount must be 0..{UNLIMITED_PASSES}")
     _validate_window(person.start_ts, person.end_ts)
     if not person.source:

@@ -79,6 +79,8 @@ def test_an_update_keeps_created_and_source_and_counts_revisions(
         ({"ic_no": "12AB"}, "card number"),
         ({"pass_count": 10001}, "passCount"),
         ({"pass_count": -1}, "passCount"),
+        ({"pass_count": 2.5}, "passCount"),
+        ({"kind": "contractor"}, "staff or visitor"),
         ({"start_ts": 2000.0, "end_ts": 1000.0}, "before startTs"),
         ({"end_ts": -5.0}, "endTs"),
         ({"end_ts": float("nan")}, "endTs"),
@@ -90,6 +92,10 @@ def test_fields_a_terminal_would_refuse_are_refused_up_front(
 ) -> None:
     with pytest.raises(InvalidRecordError, match=message):
         person("1", **fields)
+
+
+def test_a_kind_given_as_text_becomes_the_enum() -> None:
+    assert person("1", kind="visitor").kind is PersonKind.VISITOR
 
 
 def test_ids_with_control_characters_are_refused() -> None:
