@@ -130,6 +130,10 @@ class Store(Database):
         """See `outbox.outbox_depth`."""
         return self.call(outbox.outbox_depth)
 
+    def placement_counts(self) -> asyncio.Future[dict[TerminalSerial, dict[PlacementState, int]]]:
+        """See `outbox.placement_counts`."""
+        return self.call(outbox.placement_counts)
+
     def next_due_at(self, serial: TerminalSerial) -> asyncio.Future[float | None]:
         """See `outbox.next_due_at`."""
         return self.call(outbox.next_due_at, serial)

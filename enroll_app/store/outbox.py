@@ -255,6 +255,17 @@ def outbox_depth(db: Db) -> dict[TerminalSerial, int]:
     return {TerminalSerial(row[0]): int(row[1]) for row in rows.fetchall()}
 
 
+def placement_counts(db: Db) -> dict[TerminalSerial, dict[PlacementState, int]]:
+    """Per terminal, how many persons stand in each state (the terminals view's summary)."""
+    rows = db.conn.execute(
+        "SELECT serial, state, count(*) FROM placements GROUP BY serial, state ORDER BY serial"
+    ).fetchall()
+    out: dict[TerminalSerial, dict[PlacementState, int]] = defaultdict(dict)
+    for serial, state, count in rows:
+        out[TerminalSerial(serial)][PlacementState(state)] = int(count)
+    return dict(out)
+
+
 def next_due_at(db: Db, serial: str) -> float | None:
     """When the earliest waiting entry of `serial` is due (None: nothing waits but parked)."""
     row = db.conn.execute(

@@ -51,6 +51,10 @@ async def test_enroll_sync_fail_retry_forget_through_the_async_api(
         await store.fail_outbox(b_batch[0].id, PlacementState.FAILED_KEY, "wrong key", retry_at)
         assert (await store.get_terminal(DOORS[1])).key_status is KeyStatus.REFUSED
         assert await store.count_persons(PersonFilter(failed_sync=True)) == 1
+        assert await store.placement_counts() == {
+            DOORS[0]: {PlacementState.SYNCED: 1},
+            DOORS[1]: {PlacementState.FAILED_KEY: 1},
+        }
         assert await store.outbox_depth() == {DOORS[1]: 1}
         assert await store.next_due_at(DOORS[1]) == retry_at
         assert await store.retry_now(DOORS[1], "desk") == 1
