@@ -1,5 +1,4 @@
-"""Dialogs of the Terminals page: add a terminal, change keys, device settings, app update,
-and confirmations. Each is opened with `await ask(dialog)`, never `exec()`."""
+"""Dialogs of the Terminals page, each opened with `await ask(dialog)`, never `exec()`."""
 
 from __future__ import annotations
 
