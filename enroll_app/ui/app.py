@@ -101,6 +101,7 @@ class Station:
     def show(self, *, demo: bool = False) -> None:
         """Show the window, then start the demo or offer it."""
         self.window.show()
+        logger.info("main window shown")
         self.presenter.start(demo=demo)
 
     async def wait_closed(self) -> None:
