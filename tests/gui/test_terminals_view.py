@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from conftest import QLoop
+from gui_harness import QLoop, close_station
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -83,13 +83,12 @@ def sims(sim_thread: SimThread, tmp_path: Path) -> StartSim:
 
 
 @pytest.fixture
-def station(qloop: QLoop, qtbot: QtBot, unused_tcp_port: int) -> Iterator[Station]:
+def station(qloop: QLoop, unused_tcp_port: int) -> Iterator[Station]:
     """The real application, its heartbeat receiver on a free port; closed after the test."""
     StationSettings().save_preferences(Preferences(receiver_port=unused_tcp_port))
     opened = Station.open(create_application())
-    qtbot.addWidget(opened.window)
     yield opened
-    qloop.run(opened.aclose())
+    close_station(opened, qloop)
 
 
 def _page(station: Station, qtbot: QtBot) -> TerminalsView:
