@@ -78,13 +78,13 @@ def check_image(image: Any) -> Image:
         raise ImageError(f"The image must have 8-bit pixels, not {image.dtype}")
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
+        raise ImageError(f"The image must be colour (3 channels) or grey, not shape {image.shape}")
+    _check_geometry(image.shape[0], image.shape[1])  # before any copy of a huge image
     if image.ndim == 2:
         import cv2
 
-        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise ImageError(f"The image must be colour (3 channels) or grey, not shape {image.shape}")
-    _check_geometry(image.shape[0], image.shape[1])
+        return np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
     return np.ascontiguousarray(image)
 
 
