@@ -18,8 +18,9 @@ import time
 import httpx
 
 from enroll_app.simulator.device import Device
+from enroll_app.simulator.profiles import Profile
 from enroll_app.simulator.state import PassRecord
-from enroll_app.simulator.wire import encode_base64
+from enroll_app.simulator.wire import encode_base64, java_double
 
 log = logging.getLogger(__name__)
 UPLOAD_TIMEOUT_S = 10.0  # the firmware's OkHttp connect/read/write timeouts
@@ -105,7 +106,7 @@ class Uploads:
 
     def _record_form(self, record: PassRecord) -> dict[str, str]:
         photo = self.dev.storage.photo(record.photo) or b""
-        ts = str(round(record.ts * 1000)) if self.dev.profile.millis else repr(record.ts)
+        ts = _upload_ts(record.ts, self.dev.profile)
         return {
             "deviceSn": self.dev.serial,
             "personID": record.person_id,
@@ -151,3 +152,10 @@ class Uploads:
             "deviceRomSize": f"{usage.total / 2**20:.2f}MB",
             "deviceIpAddress": dev.host,
         }
+
+
+def _upload_ts(ts: float, profile: Profile) -> str:
+    """The record's `ts` field: integer ms (old firmware), Java's double text, or plain."""
+    if profile.millis:
+        return str(round(ts * 1000))
+    return java_double(ts) if profile.java_json else repr(ts)

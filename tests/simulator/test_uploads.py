@@ -68,6 +68,7 @@ async def test_acknowledged_record_is_uploaded_once_and_deleted(sim_factory: Sim
     assert sent["deviceSn"] == term.serial
     assert sent["personID"] == "0042"
     assert float(sent["ts"]) == outcome["data"]["record"]["ts"]
+    assert sent["ts"].endswith("E9")  # Java's double text, like the firmware
     assert sent["passType"] == "0"
     assert "\n" in sent["photo"]
     assert base64.b64decode(sent["photo"]) == frame(5)  # the person's photo as the snapshot
