@@ -104,6 +104,8 @@ def test_huge_image_is_refused_before_inference(engine: FaceEngine) -> None:
     huge = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (8000, 6000, 3))  # 48 MP, no memory
     with pytest.raises(ImageError, match="too large"):
         engine.detect(huge)
+    with pytest.raises(ImageError, match="too large"):
+        engine.detect(huge[:, :, 0])  # grey: refused before it is converted to colour
 
 
 def test_embeddings_are_unit_norm_and_repeatable(engine: FaceEngine, t1_image: Image) -> None:
