@@ -120,22 +120,30 @@ class _DeviceThread:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.stack = contextlib.AsyncExitStack()
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, name="demo-terminals", daemon=True
-        )
+        self._caller = asyncio.get_running_loop()
+        self._ended = asyncio.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-terminals", daemon=True)
         self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.loop.run_forever()
+        finally:
+            self._caller.call_soon_threadsafe(self._ended.set)
 
     async def call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run `coro` on the device thread and await its result from the caller's loop."""
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
 
     async def close(self) -> None:
-        """Stop the terminals, then the loop and the thread."""
+        """Stop the terminals, then the loop and the thread (the caller's loop keeps running)."""
         try:
             await self.call(self.stack.aclose())
+            await self.call(self.loop.shutdown_default_executor())  # face checks ran there
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
-            await asyncio.to_thread(self._thread.join)
+            await self._ended.wait()
+            self._thread.join()  # returns at once: the loop has stopped
             self.loop.close()
 
 

@@ -79,7 +79,7 @@ class Job:
 class TaskRunner(QObject):
     """Starts coroutines on the running loop and keeps a reference to each until it ends."""
 
-    busy_changed = Signal(int, str)  # number of running jobs, label of the newest one
+    busy_changed = Signal(int, str)  # number of labelled jobs running, label of the newest
     progress_changed = Signal(str, int, int)  # label, done, total (total 0: unknown)
     idle = Signal()
     problem = Signal(str)  # an expected error nobody handled inline
@@ -109,7 +109,10 @@ class TaskRunner(QObject):
         on_error: ErrorHandler | None = None,
         on_success: Callable[[T], None] | None = None,
     ) -> asyncio.Task[T]:
-        """Run `coro` as a job; `label` is what the status bar says while it runs."""
+        """Run `coro` as a job; `label` is what the status bar says while it runs.
+
+        A job without a label (e.g. one that awaits a dialog) is not shown as background work.
+        """
         task = asyncio.get_running_loop().create_task(coro)
         if self._closed:
             # Shutting down: a late timer or click must not start work, nor show a crash.
@@ -129,7 +132,7 @@ class TaskRunner(QObject):
     def report_progress(self, done: int, total: int) -> None:
         """Called from inside a job: `done` of `total` steps finished."""
         job = self.current_job()
-        if job is not None:
+        if job is not None and job.label:
             job.done, job.total = done, total
             self.progress_changed.emit(job.label, done, total)
 
@@ -138,7 +141,7 @@ class TaskRunner(QObject):
         job = self.current_job()
 
         def report(done: int, total: int) -> None:
-            if job is not None and job.task is not None and not job.task.done():
+            if job is not None and job.label and job.task is not None and not job.task.done():
                 job.done, job.total = done, total
                 self.progress_changed.emit(job.label, done, total)
 
@@ -195,11 +198,12 @@ class TaskRunner(QObject):
             self.report_bug(exc, job.label)
 
     def _announce(self) -> None:
-        newest = next(reversed(self._jobs.values()), None)
-        self.busy_changed.emit(len(self._jobs), newest.label if newest else "")
+        shown = [job for job in self._jobs.values() if job.label]
+        newest = shown[-1] if shown else None
+        self.busy_changed.emit(len(shown), newest.label if newest else "")
         if newest is not None:
             self.progress_changed.emit(newest.label, newest.done, newest.total)
-        else:
+        if not self._jobs:
             self.idle.emit()
 
     @staticmethod
