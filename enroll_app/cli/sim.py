@@ -122,6 +122,21 @@ async def _serve(configs: list[SimConfig]) -> int:
                 f"serial {term.serial} profile {config.profile} data {config.data_dir}",
                 flush=True,
             )
+        warm_up = asyncio.create_task(_load_face_engine())
         await stop.wait()
+        warm_up.cancel()
     print("simulated terminals stopped", flush=True)
     return 0
+
+
+async def _load_face_engine() -> None:
+    """Load the face engine now, so the first setPerson is quick; warn if it cannot load."""
+    import asyncio
+
+    from enroll_app.face.types import ModelPackError
+    from enroll_app.simulator.faces import shared_engine
+
+    try:
+        await asyncio.to_thread(shared_engine)
+    except ModelPackError as exc:
+        print(f"enroll-station sim: warning: photos cannot be judged: {exc}", file=sys.stderr)
