@@ -148,9 +148,8 @@ async def fingerprint(
         async with asyncio.timeout(reply_timeout):
             writer.write(_request(host, port))
             await writer.drain()
-            raw = await reader.read(MAX_REPLY_BYTES + 1)
-            raw += await _read_rest(reader, len(raw))
-    except (OSError, TimeoutError, asyncio.IncompleteReadError):
+            raw = await _read_reply(reader)
+    except (OSError, TimeoutError, asyncio.LimitOverrunError, asyncio.IncompleteReadError):
         return False
     finally:
         writer.close()
@@ -160,22 +159,23 @@ async def fingerprint(
 
 
 def _request(host: str, port: int) -> bytes:
-    # HTTP/1.0 + close: the reply ends at EOF, so no keep-alive bookkeeping is needed.
+    # HTTP/1.0 + close: without Content-Length the reply ends at EOF.
     return (
         f"GET /getTime HTTP/1.0\r\nHost: {host}:{port}\r\n"
         "Accept: application/json\r\nConnection: close\r\n\r\n"
     ).encode("ascii")
 
 
-async def _read_rest(reader: asyncio.StreamReader, have: int) -> bytes:
-    chunks: list[bytes] = []
-    while have <= MAX_REPLY_BYTES:
-        chunk = await reader.read(MAX_REPLY_BYTES + 1 - have)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        have += len(chunk)
-    return b"".join(chunks)
+async def _read_reply(reader: asyncio.StreamReader) -> bytes:
+    """Head and body: up to Content-Length when given (a server may ignore "close"), else EOF.
+
+    Raises asyncio.LimitOverrunError for a head over the reader's 64 KB limit.
+    """
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = _headers(head).get("content-length", "")
+    if length.strip().isdigit() and int(length) <= MAX_REPLY_BYTES:
+        return head + await reader.readexactly(int(length))
+    return head + await reader.read(MAX_REPLY_BYTES + 1)
 
 
 def is_key_rejection(raw: bytes) -> bool:

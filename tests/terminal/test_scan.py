@@ -84,6 +84,30 @@ async def test_other_web_servers_are_not_terminals(other_web_server: int) -> Non
 
 
 @pytest.mark.asyncio
+async def test_reply_is_read_by_length_even_if_the_connection_stays_open() -> None:
+    body = b'{"status":103,"msg":"key error"}'
+
+    async def keep_open(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        await reader.read()  # ignores "Connection: close" until the client leaves
+        writer.close()
+
+    server = await asyncio.start_server(keep_open, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        assert await fingerprint("127.0.0.1", port, reply_timeout=5)
+
+
+@pytest.mark.asyncio
+async def test_endless_headers_are_not_a_terminal() -> None:
+    server, port = await _serve_text(b"HTTP/1.1 200 OK\r\n" + b"X-Junk: y\r\n" * 10_000)
+    async with server:
+        assert not await fingerprint("127.0.0.1", port)
+
+
+@pytest.mark.asyncio
 async def test_silent_server_times_out_as_not_a_terminal() -> None:
     async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read()  # never answers until the client leaves
