@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from enroll_app.ui.app import Station
 from enroll_app.ui.crash_dialog import CrashDialog
-from enroll_app.ui.tasks import OperatorError
+from enroll_app.ui.tasks import OperatorError, TaskRunner
 from enroll_app.ui.widgets import PlaceholderView
 
 
@@ -143,3 +143,15 @@ def test_the_harness_catches_a_stalled_loop(qloop: QLoop) -> None:
     qloop.run(asyncio.sleep(0.01))
     assert any("took" in message for message in qloop.warnings)
     qloop.warnings.clear()  # this stall was on purpose
+
+
+def test_unlabelled_jobs_are_not_background_work(qloop: QLoop, qtbot: QtBot) -> None:
+    tasks = TaskRunner()
+    answered = asyncio.Event()
+    with qtbot.waitSignal(tasks.busy_changed) as busy:
+        tasks.start(answered.wait())  # e.g. awaiting a dialog
+    assert busy.args == [0, ""]
+    assert not tasks.is_idle
+    with qtbot.waitSignal(tasks.idle):
+        answered.set()
+    assert tasks.is_idle
