@@ -6,6 +6,7 @@ The only module of face/ that touches the network, and only when an operator run
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -102,6 +103,9 @@ def _fetch(http: httpx.Client, url: str, part: Path, progress: Progress) -> None
         if response.status_code not in (200, 206):
             raise ModelPackError(f"Download of {url} failed: HTTP {response.status_code}")
         resumed = response.status_code == 206 and _range_start(response) == have
+        if response.status_code == 206 and not resumed:
+            part.unlink(missing_ok=True)
+            raise _Incomplete("the server resumed at another offset; starting again")
         done = have if resumed else 0
         total = _total_size(response, done)
         with part.open("ab" if resumed else "wb") as out:
@@ -164,8 +168,10 @@ def install_pack(
         _check_sha256(path, expected_sha256, str(path), delete=False)
         return install_from_zip(name, path)
     url = source or pack_url(name, base_url)
-    downloads = station_models_dir() / ".downloads"
-    zip_path = download(url, downloads / pack_spec(name).zip_name, expected_sha256, progress)
+    # One part file per URL: resuming must never append one server's bytes to another's.
+    tag = hashlib.sha256(url.encode()).hexdigest()[:12]
+    dest = station_models_dir() / ".downloads" / f"{name}-{tag}.zip"
+    zip_path = download(url, dest, expected_sha256, progress)
     try:
         return install_from_zip(name, zip_path)
     finally:

@@ -35,6 +35,7 @@ class ZipServer:
     fail_with: list[int] = field(default_factory=list)  # next responses are these HTTP errors
     ranges: list[str | None] = field(default_factory=list)
     ignore_range: bool = False  # behave like a server without resume support
+    range_shift: int = 0  # answer a Range request from this many bytes earlier (a buggy proxy)
     url: str = ""
 
 
@@ -52,7 +53,7 @@ def handler_for(state: ZipServer) -> type[BaseHTTPRequestHandler]:
             start = 0
             match = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range") or "")
             if match and not state.ignore_range:
-                start = int(match.group(1))
+                start = max(int(match.group(1)) - state.range_shift, 0)
                 self.send_response(206)
                 self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
             else:
@@ -143,7 +144,7 @@ def test_resume_survives_a_failed_install(
 
     with pytest.raises(ModelPackError, match="HTTP 503"):
         install_pack("buffalo_s", url, progress=fail_after_first)
-    part = station_home / "models" / ".downloads" / "buffalo_s.zip.part"
+    [part] = (station_home / "models" / ".downloads").glob("buffalo_s-*.zip.part")
     assert part.stat().st_size == 5_000_000
     assert progress[-1] == (5_000_000, len(pack_zip))
     # second run: picks up at 5 MB and finishes
@@ -205,3 +206,28 @@ def test_server_without_resume_support_restarts_from_zero(
     assert server.ranges == ["bytes=11-"]
     assert dest.read_bytes() == pack_zip
     assert not (tmp_path / "x.zip.part").exists()
+
+
+def test_resume_at_a_wrong_offset_starts_again(
+    server: ZipServer, tmp_path: Path, pack_zip: bytes
+) -> None:
+    server.range_shift = 1000
+    (tmp_path / "x.zip.part").write_bytes(pack_zip[:4_000_000])
+    download(f"{server.url}/v0.7/buffalo_s.zip", tmp_path / "x.zip")
+    assert server.ranges == ["bytes=4000000-", None]
+    assert (tmp_path / "x.zip").read_bytes() == pack_zip
+
+
+def test_a_part_from_another_url_is_not_resumed(server: ZipServer, pack_zip: bytes) -> None:
+    server.files["/mirror/buffalo_s.zip"] = pack_zip
+    server.cut_after = [2_000_000]
+    server.fail_with = []
+
+    def go_down(done: int, total: int | None) -> None:
+        if done >= 2_000_000 and not server.fail_with and len(server.ranges) == 1:
+            server.fail_with = [503]
+
+    with pytest.raises(ModelPackError, match="HTTP 503"):
+        install_pack("buffalo_s", f"{server.url}/v0.7/buffalo_s.zip", progress=go_down)
+    install_pack("buffalo_s", f"{server.url}/mirror/buffalo_s.zip")
+    assert server.ranges[-1] is None  # a fresh download, not bytes appended to the other's
