@@ -8,7 +8,7 @@ import time
 import pytest
 from gui_harness import QLoop
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from enroll_app.ui.app import Station
@@ -155,3 +155,20 @@ def test_unlabelled_jobs_are_not_background_work(qloop: QLoop, qtbot: QtBot) -> 
     with qtbot.waitSignal(tasks.idle):
         answered.set()
     assert tasks.is_idle
+
+
+def test_pages_can_be_replaced_and_added(station: Station, qtbot: QtBot) -> None:
+    window = station.window
+    window.show_page("records")
+    records = QLabel("the real records view")
+    window.set_page_widget("records", records)
+    assert window.page("records") is records
+    assert window.current_page_key() == "records"
+    audit = QLabel("audit log")
+    window.add_page("audit", "Audit", audit, "records", "Ctrl+5")
+    assert window.page_keys()[-1] == "audit"
+    assert window.page_action("audit").shortcut().toString() == "Ctrl+5"
+    window.page_action("audit").trigger()
+    assert window.current_page_key() == "audit"
+    with pytest.raises(ValueError, match="exists"):
+        window.add_page("audit", "Audit", QLabel(), None, None)
