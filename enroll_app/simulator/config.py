@@ -49,6 +49,8 @@ class SimConfig:
             raise ValueError(f"Unknown profile {self.profile!r}: use one of {', '.join(PROFILES)}")
         check_rate("fail_rate", self.fail_rate)
         check_rate("drop_rate", self.drop_rate)
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port must be between 0 and 65535")
         if self.capacity < 0:
             raise ValueError("capacity must be 0 or more")
         if self.latency_ms < 0:

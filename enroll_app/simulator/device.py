@@ -90,6 +90,7 @@ class Device:
     def log_event(self, kind: str, **details: Any) -> None:
         """Remember a side effect that leaves no record (open, updateAPK) for tests and demos."""
         self.state.events.append({"event": kind, "ts": round(self.now(), 3), **details})
+        del self.state.events[:-100]
         log.info("terminal %s: %s %s", self.serial, kind, details)
         self.save()
 

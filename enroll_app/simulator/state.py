@@ -148,12 +148,16 @@ class Storage:
         return serial
 
     def load(self) -> TerminalState:
-        """The stored state, or a factory-fresh one."""
+        """The stored state, or a factory-fresh one; ValueError naming the file if unreadable
+        (the file is left as it is)."""
+        path = self.folder / STATE_FILE
         try:
-            raw = json.loads((self.folder / STATE_FILE).read_text("utf-8"))
+            raw = json.loads(path.read_text("utf-8"))
+            return TerminalState.from_json(raw)
         except FileNotFoundError:
             return TerminalState()
-        return TerminalState.from_json(raw)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{path} is not a simulated terminal's state file: {exc}") from exc
 
     def save(self, state: TerminalState, *, collect: bool = False) -> None:
         """Write `state` atomically; with `collect`, delete photo files nothing refers to."""
