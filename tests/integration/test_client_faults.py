@@ -27,13 +27,13 @@ async def test_latency_beyond_the_timeout_is_a_timeout(
     sim_factory: SimFactory, profile: str
 ) -> None:
     term = await sim_factory(profile=profile)
-    async with client_for(term, timeout=0.3) as c:
+    async with client_for(term, timeout=0.5) as c:
         assert await c.get_time() > 0
-        term.faults.latency_ms = 1000
+        term.faults.latency_ms = 2000
         with pytest.raises(TerminalTimeout) as caught:
             await c.get_device_info()
         assert caught.value.endpoint == "getDeviceInfo"
-        term.faults.latency_ms = 50
+        term.faults.latency_ms = 20
         assert (await c.get_device_info()).sn == term.serial
 
 
