@@ -51,7 +51,7 @@ async def test_damaged_state_file_is_named_and_kept(tmp_path: Path) -> None:
 def test_config_refuses_impossible_values(tmp_path: Path) -> None:
     for bad in ({"profile": "acs-2"}, {"fail_rate": 1.5}, {"drop_rate": -0.1}, {"capacity": -1},
                 {"serial": "XYZ"}, {"port": 70000}, {"latency_ms": -5}):  # fmt: skip
-        with pytest.raises(ValueError, match="must|Unknown"):
+        with pytest.raises(ValueError, match=r"must|Unknown"):
             SimConfig(data_dir=tmp_path, **bad)  # type: ignore[arg-type]
     assert SimConfig(serial="0123456789abcdef").serial == "0123456789abcdef"
 
