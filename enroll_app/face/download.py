@@ -48,37 +48,31 @@ def _no_progress(done: int, total: int | None) -> None:
 
 
 def download(
-    url: str,
-    dest: Path,
-    expected_sha256: str | None = None,
-    progress: Progress = _no_progress,
-    client: httpx.Client | None = None,
+    url: str, dest: Path, expected_sha256: str | None = None, progress: Progress = _no_progress
 ) -> Path:
     """Download `url` to `dest`, resuming from `dest.part` after a broken connection.
 
-    A broken transfer is retried (up to ATTEMPTS times) from where it stopped; the `.part` file
-    also survives the process, so running the install again resumes too. With
-    `expected_sha256`, a mismatch deletes the download and raises ModelPackError.
+    A transfer that breaks mid-way is retried (up to ATTEMPTS times) from where it stopped; the
+    `.part` file also survives the process, so running the install again resumes too. A server
+    that cannot be reached fails at once. With `expected_sha256`, a mismatch deletes the
+    download and raises ModelPackError.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
-    owned = client is None
-    http = client or httpx.Client(timeout=TIMEOUT, follow_redirects=True)
-    try:
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=True) as http:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 _fetch(http, url, part, progress)
                 break
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                raise ModelPackError(f"Cannot reach {url}: {exc}") from exc
             except (httpx.TransportError, _Incomplete) as exc:
                 if attempt == ATTEMPTS:
                     raise ModelPackError(
-                        f"Download of {url} failed after {ATTEMPTS} attempts: {exc}. "
-                        "Run the install again to resume it."
+                        f"Download of {url} broke {ATTEMPTS} times ({exc}); "
+                        "run the install again to resume it"
                     ) from exc
-                log.warning("Download of %s broke (%s); resuming", url, exc)
-    finally:
-        if owned:
-            http.close()
+                log.info("Download of %s broke (%s); resuming", url, exc)
     _check_sha256(part, expected_sha256, f"The download from {url}", delete=True)
     part.replace(dest)
     return dest

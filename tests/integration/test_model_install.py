@@ -192,8 +192,17 @@ def test_served_zip_with_an_altered_model_is_refused(
 def test_http_errors_and_unreachable_servers_are_clear(server: ZipServer) -> None:
     with pytest.raises(ModelPackError, match="HTTP 404"):
         install_pack("buffalo_l", base_url=server.url)
-    with pytest.raises(ModelPackError, match="failed after"):
+    with pytest.raises(ModelPackError, match=r"Cannot reach http://127\.0\.0\.1:9/"):
         install_pack("buffalo_s", "http://127.0.0.1:9/buffalo_s.zip")  # discard port: refused
+
+
+def test_a_download_that_keeps_breaking_gives_up(server: ZipServer, station_home: Path) -> None:
+    server.cut_after = [1_000_000] * 4
+    with pytest.raises(ModelPackError, match=r"broke 4 times.*run the install again"):
+        install_pack("buffalo_s", f"{server.url}/v0.7/buffalo_s.zip")
+    assert server.ranges == [None, "bytes=1000000-", "bytes=2000000-", "bytes=3000000-"]
+    [part] = (station_home / "models" / ".downloads").glob("*.part")
+    assert part.stat().st_size == 4_000_000  # kept for the next run
 
 
 def test_server_without_resume_support_restarts_from_zero(
