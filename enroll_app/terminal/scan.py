@@ -116,20 +116,18 @@ async def scan(
     """
     if concurrency < 1:
         raise ScanInputError("concurrency must be at least 1")
-    limit = asyncio.Semaphore(concurrency)
-    done = 0
+    pending = iter(hosts)  # shared by the workers: each host is taken exactly once
+    answers: dict[str, bool] = {}
 
-    async def one(host: str) -> bool:
-        nonlocal done
-        async with limit:
-            result = await fingerprint(host, port, connect_timeout, reply_timeout)
-        done += 1
-        if progress is not None:
-            progress(done, len(hosts))
-        return result
+    async def worker() -> None:
+        for host in pending:
+            answers[host] = await fingerprint(host, port, connect_timeout, reply_timeout)
+            if progress is not None:
+                progress(len(answers), len(hosts))
 
-    results = await asyncio.gather(*(one(h) for h in hosts))
-    return [Found(h, port) for h, ok in zip(hosts, results, strict=True) if ok]
+    # A few workers, not a task per address: a /16 would otherwise mean 65,000 tasks at once.
+    await asyncio.gather(*(worker() for _ in range(min(concurrency, len(hosts)))))
+    return [Found(h, port) for h in hosts if answers.get(h)]
 
 
 async def fingerprint(
