@@ -190,9 +190,13 @@ def run() -> int:
 
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     OUT.mkdir(parents=True, exist_ok=True)
-    app = create_application()
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        runner.run(run_all())
+    with tempfile.TemporaryDirectory(prefix="enroll-shots-keys-") as keys:
+        # Demo keys go to a throw-away file keyring, never the user's own keyring.
+        os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+        os.environ["XDG_DATA_HOME"] = keys
+        app = create_application()
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            runner.run(run_all())
     return 0
 
 
