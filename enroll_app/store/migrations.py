@@ -83,7 +83,7 @@ CREATE TABLE placements (
     PRIMARY KEY (person_id, serial)
 ) WITHOUT ROWID;
 CREATE INDEX placements_by_terminal ON placements (serial, state);
-CREATE INDEX placements_failed ON placements (person_id) WHERE state GLOB 'failed_*';
+CREATE INDEX placements_by_state ON placements (state, person_id);
 
 -- One entry per (terminal, person) at most: a newer change replaces the older (coalescing),
 -- under a new id, so a worker finishing the replaced entry changes nothing.
@@ -126,6 +126,7 @@ UPDATE persons SET search_text =
 DROP INDEX persons_by_name;
 CREATE INDEX persons_by_name ON persons (name_key, id, search_text);
 CREATE INDEX persons_by_end ON persons (end_ts) WHERE end_ts <> -1;
+CREATE INDEX persons_by_kind ON persons (kind, name_key, id);
 
 -- Forgetting is two-phase: removals first, the person row once every terminal confirmed.
 ALTER TABLE persons ADD COLUMN forget_requested_at REAL;

@@ -13,6 +13,7 @@ from enroll_app.store.db import Db
 from enroll_app.store.errors import NotFoundError
 from enroll_app.store.records import (
     EMBEDDING_DIM,
+    FAILED_STATES,
     Embedding,
     GalleryVectors,
     PersonId,
@@ -26,6 +27,9 @@ PERSON_COLUMNS = (
     " p.created_at, p.updated_at, p.revision, p.forget_requested_at,"
     " EXISTS (SELECT 1 FROM person_photos ph WHERE ph.person_id = p.id) AS has_photo"
 )
+
+
+_FAILED = ", ".join(f"'{state.value}'" for state in sorted(FAILED_STATES))
 
 
 class PersonOrder(StrEnum):
@@ -89,7 +93,7 @@ def _where(where: PersonFilter) -> tuple[str, list[object]]:
         clauses.append("p.end_ts <> -1 AND p.end_ts < ?")
         params.append(where.expired_at)
     if where.failed_sync:
-        clauses.append("p.id IN (SELECT person_id FROM placements WHERE state GLOB 'failed_*')")
+        clauses.append(f"p.id IN (SELECT person_id FROM placements WHERE state IN ({_FAILED}))")
     if where.terminal is not None:
         clauses.append(
             "p.id IN (SELECT person_id FROM placements WHERE serial = ?"
