@@ -33,6 +33,7 @@ from enroll_app.simulator.wire import (
     decode_multipart,
     encode_json,
 )
+from tests.simulator.rawhttp import b64, frame
 
 CLEAN_HTTP = {200, 400, 405, 413, 431, 501}
 # Not fuzzed over the socket: reboot (goes away), setDeviceKey (locks the fuzzer out), and the
@@ -66,9 +67,9 @@ class _Errors(logging.Handler):
         self.records.append(record)
 
 
-@pytest.fixture(scope="module")
-def live_terminal() -> Iterator[tuple[SimulatedTerminal, _Errors]]:
-    """One acs terminal on its own loop thread, shared by the socket fuzz tests."""
+@pytest.fixture(scope="module", params=["acs-1.1.143", "spec"])
+def live_terminal(request: pytest.FixtureRequest) -> Iterator[tuple[SimulatedTerminal, _Errors]]:
+    """One terminal per profile on its own loop thread, shared by the socket fuzz tests."""
     errors = _Errors()
     logger = logging.getLogger("enroll_app.simulator")
     logger.addHandler(errors)
@@ -76,7 +77,7 @@ def live_terminal() -> Iterator[tuple[SimulatedTerminal, _Errors]]:
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     with tempfile.TemporaryDirectory() as folder:
-        config = SimConfig(port=0, data_dir=Path(folder), profile="acs-1.1.143", capacity=50)
+        config = SimConfig(port=0, data_dir=Path(folder), profile=request.param, capacity=50)
         term = SimulatedTerminal(config)
         asyncio.run_coroutine_threadsafe(term.start(), loop).result(10)
         try:
@@ -140,36 +141,46 @@ def _path(uri: str, upper: bool, slash: bool) -> str:
     return "/" + quote(text) + ("/" if slash else "")
 
 
-requests = st.builds(
-    lambda method, uri, upper, slash, query, body, ctype, extra: (
-        (
-            f"{method} {_path(uri, upper, slash)}?{urlencode(query)} HTTP/1.1\r\n"
-            f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n{extra}Connection: close\r\n\r\n"
-        ).encode("utf-8", "replace")
-        + body
-    ),
-    method=st.sampled_from(["GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "G3T"]),
-    uri=st.sampled_from(URIS) | st.text(max_size=20),
-    upper=st.booleans(),
-    slash=st.booleans(),
-    query=st.dictionaries(st.sampled_from(PARAMS), st.text(max_size=30), max_size=5).map(
-        lambda d: {"key": "abc", **d}
-    ),
-    body=st.dictionaries(st.sampled_from(PARAMS), st.text(max_size=200), max_size=6).map(
-        lambda d: urlencode(d).encode()
-    )
-    | st.binary(max_size=500),
-    ctype=st.sampled_from(CONTENT_TYPES),
-    extra=st.sampled_from(
-        ["", "Accept-Encoding: gzip\r\n", "Transfer-Encoding: chunked\r\n", "X: \x01\r\n"]
-    ),
+FRAME_B64 = b64(frame(1))
+values = st.text(max_size=30) | st.sampled_from(
+    ["", "-1", "0", "3", "10000", "1700000000.5", "1e99", "[a,b]", "[]", "abc", FRAME_B64]
 )
+params = st.dictionaries(st.sampled_from(PARAMS), values, max_size=6)
+
+
+@st.composite
+def requests(draw: st.DrawFn) -> bytes:
+    """Mostly well-formed calls (the URI's own method, key=abc), so the handlers see the odd
+    values, not only the router; sometimes a wrong method, odd headers or a raw body."""
+    uri = draw(
+        st.sampled_from(URIS) | st.sampled_from(URIS) | st.sampled_from(URIS) | st.text(max_size=20)
+    )
+    natural = "GET" if uri.lower().startswith(("get", "list")) else "POST"
+    method = draw(st.sampled_from([natural] * 5 + ["GET", "POST", "PUT", "HEAD", "G3T"]))
+    query = {"key": "abc", **draw(st.dictionaries(st.sampled_from(PARAMS), values, max_size=3))}
+    body = draw(
+        params.map(lambda d: urlencode(d).encode())
+        | params.map(lambda d: json.dumps(d).encode())
+        | st.binary(max_size=500)
+    )
+    ctype = draw(st.sampled_from(CONTENT_TYPES))
+    extra = draw(
+        st.sampled_from(
+            ["", "", "Accept-Encoding: gzip\r\n", "Transfer-Encoding: chunked\r\n", "X: \x01\r\n"]
+        )
+    )
+    path = _path(uri, draw(st.booleans()), draw(st.booleans()))
+    head = (
+        f"{method} {path}?{urlencode(query)} HTTP/1.1\r\nContent-Type: {ctype}\r\n"
+        f"Content-Length: {len(body)}\r\n{extra}Connection: close\r\n\r\n"
+    )
+    return head.encode("utf-8", "replace") + body
 
 
 @settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(request=requests)
+@given(request=requests())
 def test_structured_requests_over_the_socket(
     live_terminal: tuple[SimulatedTerminal, _Errors], request: bytes
 ) -> None:
