@@ -167,6 +167,7 @@ class Store(Database):
         persons_stored: int | None = None,
         app_version: str | None = None,
         seen_at: float | None = None,
+        actor: str = "discovery",
     ) -> asyncio.Future[TerminalRecord]:
         """See `terminals.upsert_terminal`."""
         return self.call(
@@ -179,6 +180,7 @@ class Store(Database):
             persons_stored=persons_stored,
             app_version=app_version,
             seen_at=seen_at,
+            actor=actor,
         )
 
     def terminal_seen(

@@ -38,12 +38,18 @@ def upsert_terminal(
     persons_stored: int | None = None,
     app_version: str | None = None,
     seen_at: float | None = None,
+    actor: str = "discovery",
 ) -> TerminalRecord:
-    """Add a terminal or update it by serial (its address follows); None keeps a field."""
+    """Add a terminal or update it by serial (its address follows); None keeps a field.
+
+    A new terminal and a change of address are written to the audit log.
+    """
     TerminalRecord(TerminalSerial(serial), host, port)  # validates before anything is written
     if capacity is not None and capacity < 0:
         raise InvalidRecordError("a terminal's capacity cannot be negative")
     with db.transaction() as conn:
+        before = conn.execute("SELECT host, port FROM terminals WHERE serial = ?", (serial,))
+        _audit_address(conn, db.now(), actor, serial, before=before.fetchone(), after=(host, port))
         conn.execute(
             "INSERT INTO terminals (serial, host, port, name, capacity, persons_stored,"
             " app_version, last_seen, added_at) VALUES (?, ?, ?, coalesce(?, ''), ?, ?,"
@@ -68,6 +74,24 @@ def upsert_terminal(
             ),
         )
     return get_terminal(db, serial)
+
+
+def _audit_address(
+    conn: sqlite3.Connection,
+    now: float,
+    actor: str,
+    serial: str,
+    *,
+    before: sqlite3.Row | None,
+    after: tuple[str, int],
+) -> None:
+    if before is None:
+        write_audit(
+            conn, now, actor, "terminal.add", serial=serial, detail=f"{after[0]}:{after[1]}"
+        )
+    elif (before["host"], before["port"]) != after:
+        detail = f"{before['host']}:{before['port']} -> {after[0]}:{after[1]}"
+        write_audit(conn, now, actor, "terminal.moved", serial=serial, detail=detail)
 
 
 @replayable

@@ -6,6 +6,7 @@ import pytest
 from store_helpers import FakeClock, person
 
 from enroll_app.store import (
+    AuditFilter,
     InvalidRecordError,
     KeyStatus,
     NotFoundError,
@@ -14,6 +15,7 @@ from enroll_app.store import (
     PersonId,
     Store,
     TerminalSerial,
+    audit,
     changes,
     outbox,
     passes,
@@ -38,6 +40,11 @@ def test_a_terminal_is_followed_by_serial_when_its_address_changes(
         12,
     )
     assert len(store.run(terminals.list_terminals)) == 1
+    log = store.run(audit.list_audit, AuditFilter(serial=SN))
+    assert [(e.action, e.detail) for e in log] == [
+        ("terminal.moved", "127.0.0.5:8090 -> 127.0.0.9:8091"),
+        ("terminal.add", "127.0.0.5:8090"),
+    ]
     assert store.run(terminals.terminal_seen, SN, "127.0.0.7", app_version="2.1") is True
     seen = store.run(terminals.get_terminal, SN)
     assert (seen.host, seen.last_seen, seen.app_version) == ("127.0.0.7", clock.now, "2.1")
