@@ -182,8 +182,21 @@ async def settings_dialog_zh_dark(station: object) -> None:
     dialog.reject()
 
 
-def run() -> int:
-    """Start Qt on the X display and take every screenshot."""
+HIDPI_SCALE = "1.5"  # a 150 % desktop: icons and text must stay sharp, nothing cut off
+
+
+async def run_hidpi() -> None:
+    """The Enroll page on a 150 % screen (the picture is 1.5 times larger)."""
+
+    async def enroll(station: object) -> None:
+        await _with_demo(station, "enroll")
+        save(station.window, f"main-window@{HIDPI_SCALE}x")  # type: ignore[attr-defined]
+
+    await shoot({}, enroll)
+
+
+def run(hidpi: bool = False) -> int:
+    """Start Qt on the X display and take every screenshot (or the high-DPI one)."""
     import qasync
 
     from enroll_app.ui.app import create_application
@@ -196,7 +209,7 @@ def run() -> int:
         os.environ["XDG_DATA_HOME"] = keys
         app = create_application()
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-            runner.run(run_all())
+            runner.run(run_hidpi() if hidpi else run_all())
     return 0
 
 
@@ -204,13 +217,17 @@ def main() -> int:
     """Entry point: parse arguments, provide an X server, take the shots."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--display", action="store_true", help="use $DISPLAY, no Xvfb")
+    parser.add_argument("--hidpi", action="store_true", help="only the 150 %% screenshot")
     args = parser.parse_args()
     if args.display:
-        return run()
+        return run(hidpi=args.hidpi)
     with xvfb():
-        # Qt in a child process: should it abort, this process still stops the X server.
+        # Qt in child processes: should one abort, this process still stops the X server.
         child = [sys.executable, str(Path(__file__).resolve()), "--display"]
-        return subprocess.run(child, check=False).returncode
+        normal = subprocess.run(child, check=False).returncode
+        scaled_env = {**os.environ, "QT_SCALE_FACTOR": HIDPI_SCALE}
+        scaled = subprocess.run([*child, "--hidpi"], env=scaled_env, check=False).returncode
+        return normal or scaled
 
 
 if __name__ == "__main__":
