@@ -19,6 +19,7 @@ from enroll_app.simulator.state import PassRecord, Person, Storage, TerminalStat
 from enroll_app.terminal.protocol import UNLIMITED_PASSES
 
 log = logging.getLogger(__name__)
+PHOTO_WORK_S = 1.0  # realistic mode (fast=False): extra time per setPerson/check photo
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class Device:
     async def analyse(self, photo: bytes) -> FaceVerdict:
         """Judge `photo` in a worker thread; photo work is serialised like on the terminal."""
         async with self.photo_lock:
+            if not self.fast:  # the terminal takes about a second per photo
+                await asyncio.sleep(PHOTO_WORK_S)
             return await asyncio.to_thread(self.judge.analyse, photo)
 
     def remember_face(self, person_id: str, digest: str, embedding: Embedding | None) -> None:
