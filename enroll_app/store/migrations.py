@@ -119,12 +119,13 @@ CREATE INDEX audit_by_person ON audit_log (person_id, ts) WHERE person_id IS NOT
 
 _V2_FORGET_AND_RECORDS = """
 -- Search: one text of every searchable field, scanned within the name index, which also
--- serves the name order, so a search over 10,000 persons is one pass over one index.
+-- serves the name order and holds what the filters test, so a filtered page of the persons
+-- view is one pass over one index, never a row-by-row read of the table.
 ALTER TABLE persons ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 UPDATE persons SET search_text =
     name_key || char(10) || lower(id) || char(10) || ic_no || char(10) || lower(id_no);
 DROP INDEX persons_by_name;
-CREATE INDEX persons_by_name ON persons (name_key, id, search_text);
+CREATE INDEX persons_by_name ON persons (name_key, id, search_text, kind, end_ts);
 CREATE INDEX persons_by_end ON persons (end_ts) WHERE end_ts <> -1;
 CREATE INDEX persons_by_kind ON persons (kind, name_key, id);
 
