@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -331,9 +330,6 @@ class FaceEngine:
         return [main, *faces[1:]]
 
 
-_ORT_LOG_LOCK = threading.Lock()
-
-
 def session_options(threads: int) -> Any:
     """ORT options for every session of the engine: `threads` workers that sleep when idle."""
     import onnxruntime as ort
@@ -353,11 +349,10 @@ def session_options(threads: int) -> Any:
 
 def _build_models(pack: ModelPack, threads: int) -> dict[str, Any]:
     """One insightface model per role, on the CPU provider, never downloading anything."""
-    with _ORT_LOG_LOCK:
-        import onnxruntime as ort
-        from insightface.model_zoo import get_model
+    import onnxruntime as ort
+    from insightface.model_zoo import get_model
 
-        ort.set_default_logger_severity(3)
+    ort.set_default_logger_severity(3)  # ORT's process-wide logger would print to stderr
     expected = {DETECTION: "detection", LANDMARKS: "landmark_2d_106", RECOGNITION: "recognition"}
     models: dict[str, Any] = {}
     for role, taskname in expected.items():
