@@ -1,10 +1,10 @@
-"""`Station`: the long-lived services of one running station, composed once and closed in order.
+"""`StationServices`: the long-lived services of one running station, composed once and closed in order.
 
 Qt-free, runs on the app's event loop; the GUI keeps one in its AppContext, the CLI and tests
 make their own. Pages and presenters take what they need from here instead of building
 their own registry, key store, connection pool, store or face engine::
 
-    station = Station()
+    station = StationServices()
     await station.start()                 # opens the store and keys, starts loading the engine
     engine = await station.face_engine()  # waits for the background load
     ...
@@ -34,7 +34,7 @@ from enroll_app.terminal.connections import TerminalConnections
 log = logging.getLogger(__name__)
 
 
-class Station:
+class StationServices:
     """Owns the registry, keys, connection pool, store, face engine and gallery."""
 
     def __init__(
@@ -76,7 +76,7 @@ class Station:
     def store(self) -> Store:
         """The open store (after `start()`)."""
         if self._store is None:
-            raise RuntimeError("Station.start() has not run")
+            raise RuntimeError("StationServices.start() has not run")
         return self._store
 
     async def start(self, *, load_engine: bool = True) -> None:

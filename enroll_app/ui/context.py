@@ -14,6 +14,7 @@ receiver, demo terminals), the capture thread, the store.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from PySide6.QtCore import QObject, Signal
 
 from enroll_app.services.demo import DemoTerminal, DemoTerminals
+from enroll_app.services.station import StationServices
 from enroll_app.ui.settings import StationSettings
 from enroll_app.ui.tasks import TaskRunner
 
@@ -53,6 +55,11 @@ class AppContext(QObject):
         self._counts = (0, 0)
         self._closed = False
         self.on_shutdown(ShutdownStage.CLIENTS, self.stop_demo, name="demo terminals")
+        # Store, keys, connection pool, face engine, gallery: opened on first `station_ready()`.
+        self.station = StationServices()
+        self._station_start: asyncio.Task[None] | None = None
+        self.on_shutdown(ShutdownStage.CLIENTS, self.station.connections.aclose, name="pool")
+        self.on_shutdown(ShutdownStage.STORE, self.station.aclose, name="station services")
 
     @property
     def terminal_counts(self) -> tuple[int, int]:
@@ -68,6 +75,13 @@ class AppContext(QObject):
     def on_shutdown(self, stage: ShutdownStage, closer: Closer, *, name: str = "") -> None:
         """Register `closer` to be awaited on quit, after every closer of an earlier stage."""
         self._closers.append((stage, name or getattr(closer, "__qualname__", "service"), closer))
+
+    async def station_ready(self) -> StationServices:
+        """The station's services, started on first call (store, keys; engine in background)."""
+        if self._station_start is None:
+            self._station_start = asyncio.ensure_future(self.station.start())
+        await asyncio.shield(self._station_start)
+        return self.station
 
     async def start_demo(self) -> list[DemoTerminal]:
         """Start the demo terminals (see `services.demo`) and announce them."""

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from enroll_app.face.types import ModelPackError
-from enroll_app.services.station import Station
+from enroll_app.services.station import StationServices
 
 
 @pytest.mark.asyncio
 async def test_station_starts_loads_engine_and_gallery_then_closes(station_home: Path) -> None:
-    station = Station()
+    station = StationServices()
     await station.start()
     try:
         engine = await station.face_engine()
@@ -29,7 +29,7 @@ async def test_station_starts_loads_engine_and_gallery_then_closes(station_home:
 
 @pytest.mark.asyncio
 async def test_a_missing_model_pack_is_reported_when_the_engine_is_needed(tmp_path: Path) -> None:
-    station = Station(model_folder=tmp_path / "no-models")
+    station = StationServices(model_folder=tmp_path / "no-models")
     await station.start()
     try:
         with pytest.raises(ModelPackError):
