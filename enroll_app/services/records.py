@@ -1,0 +1,240 @@
+"""Pass records into the store: from the upload receiver, and by `listRecord` polling for the rest.
+
+Both ways land in `store.add_pass_records`, which keeps each (terminal, person, time) once, so a
+record that is uploaded and also polled (or re-sent by a terminal) is stored once::
+
+    records = RecordsService(station)                       # station.records in the app
+    receiver = UploadReceiver(on_heartbeat, records.store)  # drop-in for PassRecordLog.store
+    added = await records.poll(serial)                      # listRecord since the newest stored
+    await records.start()                                   # poll_all() now and every few minutes
+    rows = await records.list(PassFilter(serial=serial))
+    count = await records.export_csv(PassFilter(), path)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from enroll_app.services.discovery import TerminalRegistry
+from enroll_app.services.terminals import TerminalService
+from enroll_app.store import passes
+from enroll_app.store.api import Store
+from enroll_app.store.passes import PassFilter
+from enroll_app.store.records import PassRecordRow, PersonId, TerminalSerial
+from enroll_app.terminal.client import TerminalClient
+from enroll_app.terminal.errors import TerminalError
+from enroll_app.terminal.records import PassRecord
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEFAULT_POLL_MINUTES = 5.0
+EXPORT_PAGE = 5000
+EXPORT_COLUMNS = ("time", "terminal", "person_id", "name", "pass_type", "has_photo")
+
+
+class RecordsStation(Protocol):
+    """What the records service needs of `StationServices`."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def registry(self) -> TerminalRegistry: ...
+
+    @property
+    def terminals(self) -> TerminalService: ...
+
+
+async def with_client(
+    station: RecordsStation, serial: str, operation: Callable[[TerminalClient], Awaitable[T]]
+) -> T:
+    """Run `operation(client)` on the terminal with the key it accepts (the terminals service's)."""
+    service = station.terminals
+    run = getattr(service, "with_client", None) or service._with_key
+    return await run(serial, operation)
+
+
+@dataclass
+class PollResult:
+    """One `poll_all`: new records per terminal, the terminals that failed (operator text)."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+def row_from_record(record: PassRecord, serial: str | None = None) -> PassRecordRow:
+    """The store row of a terminal's record (`serial` when the record does not name it)."""
+    sn = record.device_sn or serial
+    if not sn:
+        raise ValueError("a pass record needs the terminal's serial")
+    return PassRecordRow(
+        serial=TerminalSerial(sn),
+        person_id=PersonId(record.person_id),
+        ts=record.ts,
+        pass_type=record.pass_type,
+        name=record.name,
+        photo=record.photo or None,
+    )
+
+
+class RecordsService:
+    """Receives, polls, lists and exports pass records; Qt-free, runs on the event loop.
+
+    `listeners` get each uploaded record after it is stored (same as `PassRecordLog`), and
+    `poll_listeners` get `(serial, added)` after each poll that found something.
+    Terminals that uploaded a record within the last two poll intervals are not polled:
+    their records come by themselves.
+    """
+
+    def __init__(
+        self,
+        station: RecordsStation,
+        *,
+        clock: Callable[[], float] = time.time,
+        poll_minutes: float = DEFAULT_POLL_MINUTES,
+    ) -> None:
+        self._station = station
+        self._clock = clock
+        self.poll_minutes = poll_minutes
+        self._last_upload: dict[str, float] = {}
+        self._poll_locks: dict[str, asyncio.Lock] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self.listeners: list[Callable[[PassRecord], None]] = []
+        self.poll_listeners: list[Callable[[str, int], None]] = []
+
+    # ---- the receiver side --------------------------------------------------------------
+
+    async def store(self, record: PassRecord) -> None:
+        """Store one uploaded record before the receiver acknowledges it.
+
+        Raising (store closed, disk full) means "not stored": the terminal keeps the record
+        and sends it again. Same signature as `PassRecordLog.store`.
+        """
+        await self._station.store.add_pass_records([row_from_record(record)])
+        self._last_upload[record.device_sn] = self._clock()
+        for listener in list(self.listeners):
+            listener(record)
+
+    on_upload = store
+
+    # ---- polling ------------------------------------------------------------------------
+
+    async def poll(self, serial: str) -> int:
+        """Fetch the terminal's records newer than the newest stored one; returns how many were new.
+
+        `TerminalError` / `KeyRejected` / `RegistryError` when the terminal cannot be read.
+        """
+        lock = self._poll_locks.setdefault(serial, asyncio.Lock())
+        async with lock:  # two polls of one terminal would fetch the same pages twice
+            store = self._station.store
+            since = await store.latest_pass_ts(TerminalSerial(serial))
+
+            async def fetch(client: TerminalClient) -> list[PassRecord]:
+                # listRecord's `since` is exclusive; step back 1 ms so records sharing the
+                # newest stored time are not skipped (repeats are dropped by the store).
+                return await client.list_records(since=max(0.0, (since or 0.0) - 0.001))
+
+            records = await with_client(self._station, serial, fetch)
+            added = await store.add_pass_records(row_from_record(r, serial) for r in records)
+        if added:
+            for listener in list(self.poll_listeners):
+                listener(serial, added)
+        return added
+
+    async def poll_all(self, serials: Iterable[str] | None = None) -> PollResult:
+        """Poll every terminal (or `serials`) not uploading by itself, in parallel."""
+        result = PollResult()
+        wanted = list(serials) if serials is not None else self._station.registry.serials()
+        recent = self._clock() - 2 * self.poll_minutes * 60
+        due = []
+        for serial in wanted:
+            if serials is None and self._last_upload.get(serial, -1.0) >= recent:
+                result.skipped.append(serial)
+            else:
+                due.append(serial)
+
+        async def one(serial: str) -> None:
+            try:
+                result.added[serial] = await self.poll(serial)
+            except (TerminalError, LookupError, OSError) as exc:
+                result.failed[serial] = getattr(exc, "operator_text", "") or str(exc)
+
+        await asyncio.gather(*(one(s) for s in due))
+        return result
+
+    async def start(self) -> None:
+        """Run `poll_all` now and every `poll_minutes` until `aclose()`."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="pass record polling")
+
+    def poll_soon(self) -> None:
+        """Wake the schedule for an early `poll_all` (the operator pressed refresh)."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            result = await self.poll_all()
+            for serial, why in result.failed.items():
+                log.info("pass records of %s not polled: %s", serial, why)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_minutes * 60)
+
+    async def aclose(self) -> None:
+        """Stop the polling schedule."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    # ---- reading ------------------------------------------------------------------------
+
+    async def list(self, where: PassFilter | None = None) -> list[PassRecordRow]:
+        """Stored records matching `where`, newest first, without snapshots."""
+        return await self._station.store.list_pass_records(where)
+
+    async def photo(self, row: PassRecordRow) -> bytes | None:
+        """The snapshot the terminal sent with `row` (JPEG), or None."""
+        return await self._station.store.call(
+            passes.pass_record_photo, row.serial, row.person_id, row.ts
+        )
+
+    async def export_csv(self, where: PassFilter | None, path: Path) -> int:
+        """Write every record matching `where` (ignoring its limit/offset) as UTF-8 CSV with BOM
+        (Excel opens it with Chinese names intact); returns the number of rows."""
+        base = where or PassFilter()
+        rows: list[PassRecordRow] = []
+        offset = 0
+        while True:
+            page = await self.list(replace(base, limit=EXPORT_PAGE, offset=offset))
+            rows.extend(page)
+            if len(page) < EXPORT_PAGE:
+                break
+            offset += EXPORT_PAGE
+        await asyncio.to_thread(_write_csv, path, rows)
+        return len(rows)
+
+
+def _write_csv(path: Path, rows: list[PassRecordRow]) -> None:
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        for row in rows:
+            when = datetime.fromtimestamp(row.ts).isoformat(sep=" ", timespec="milliseconds")
+            writer.writerow(
+                [when, row.serial, row.person_id, row.name, row.pass_type, int(row.has_photo)]
+            )
+    tmp.replace(path)  # a half-written export never looks finished
