@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from enroll_app import __version__
+from enroll_app.logs import configure_logging
 
 # Each module defines `register(subparsers)` and sets `func` on its parsers; handlers return the
 # exit code. Modules import their heavy dependencies inside the handlers, so `--help` stays fast.
@@ -50,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `enroll-station` console script."""
     parser, commands = build_parser()
     args = parser.parse_args(argv)
+    configure_logging()
     func: Handler | None = getattr(args, "func", None)
     if func is None:
         if "gui" not in commands:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import logging.handlers
 import signal
 import sys
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from PySide6.QtCore import Qt, QTranslator
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from enroll_app import __version__
+from enroll_app import __version__, logs
 from enroll_app.home import station_path
 from enroll_app.ui.context import AppContext
 from enroll_app.ui.i18n import install_translators, remove_translators, resolve_language
@@ -44,16 +43,8 @@ def log_path() -> Path:
 
 
 def configure_logging() -> None:
-    """Log to a rotating file in the station's home and to stderr."""
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    file_handler = logging.handlers.RotatingFileHandler(
-        log_path(), maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-    )
-    stream_handler = logging.StreamHandler()
-    for handler in (file_handler, stream_handler):
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
+    """Log to a rotating file in the station's home and to stderr (keys and IDs redacted)."""
+    logs.configure_logging(stderr_level=logging.INFO)
 
 
 def create_application(argv: Sequence[str] = ()) -> QApplication:
