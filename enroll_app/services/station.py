@@ -26,6 +26,7 @@ from enroll_app.face.engine import FaceEngine
 from enroll_app.face.gallery import Gallery
 from enroll_app.face.models import DEFAULT_PACK
 from enroll_app.services.discovery import DiscoveryService, TerminalRegistry
+from enroll_app.services.enroll import EnrollmentService
 from enroll_app.services.keys import KeyStore, KeyStoreError
 from enroll_app.services.terminals import TerminalService
 from enroll_app.store.api import Store
@@ -58,6 +59,7 @@ class StationServices:
         self._store: Store | None = None
         self._engine_task: asyncio.Task[FaceEngine] | None = None
         self._gallery: Gallery | None = None
+        self._enrollment: EnrollmentService | None = None
         self._started = False
 
     @property
@@ -71,6 +73,13 @@ class StationServices:
     def discovery(self) -> DiscoveryService:
         """Scan / manual add over the registry and keys."""
         return DiscoveryService(self.registry, self.keys, client_factory=self.connections.client)
+
+    @property
+    def enrollment(self) -> EnrollmentService:
+        """Enrollment (assess, terminal check, enroll, retry, remote photo) on this station."""
+        if self._enrollment is None:
+            self._enrollment = EnrollmentService(self)
+        return self._enrollment
 
     @property
     def store(self) -> Store:
@@ -116,6 +125,9 @@ class StationServices:
         if task is not None and not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        enrollment, self._enrollment = self._enrollment, None
+        if enrollment is not None:
+            await enrollment.aclose()
         await self.connections.aclose()
         store, self._store = self._store, None
         if store is not None:
