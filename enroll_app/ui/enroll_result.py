@@ -1,0 +1,320 @@
+"""The after-capture panel: the photo as it will be sent, its checklist, duplicates, terminal checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from enroll_app.face.quality import QualityCheck
+from enroll_app.services.enroll import Assessment, DuplicateCandidate, TerminalCheck
+from enroll_app.ui import icons
+from enroll_app.ui.theme import LIGHT, Colors
+
+PHOTO_SIZE = (320, 240)
+MATCH_PHOTO_SIZE = (240, 180)
+
+
+def jpeg_pixmap(data: bytes | None, width: int, height: int) -> QPixmap:
+    """A JPEG as a pixmap scaled to fit (a small JPEG: cheap enough for the UI thread)."""
+    pixmap = QPixmap()
+    if data:
+        pixmap.loadFromData(data, "JPG")
+    if pixmap.isNull():
+        return pixmap
+    return pixmap.scaled(
+        width,
+        height,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+
+
+class ChecklistView(QWidget):
+    """Each quality check with a pass/fail icon, its message and measured value."""
+
+    def __init__(self, colors: Colors, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colors = colors
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setColumnStretch(1, 1)
+        self.rows: list[tuple[str, bool, str]] = []  # code, passed, text: what is shown
+
+    def show_checks(self, checks: Sequence[QualityCheck], language: str) -> None:
+        """Replace the list with `checks`."""
+        _clear(self._grid)
+        self.rows = []
+        for row, check in enumerate(checks):
+            name = "check" if check.passed else "close"
+            color = self._colors.ok if check.passed else self._colors.error
+            mark = QLabel()
+            mark.setPixmap(icons.pixmap(name, color, 18, self.devicePixelRatioF()))
+            mark.setAccessibleName(self.tr("passed") if check.passed else self.tr("failed"))
+            text = QLabel(check.message(language))
+            text.setWordWrap(True)
+            value = QLabel(_value_text(check))
+            value.setStyleSheet(f"color: {self._colors.muted};")
+            self._grid.addWidget(mark, row, 0)
+            self._grid.addWidget(text, row, 1)
+            self._grid.addWidget(value, row, 2)
+            self.rows.append((check.code, check.passed, text.text()))
+
+
+class MatchCard(QFrame):
+    """One enrolled person whose face is close to the new photo: their photo, name, similarity."""
+
+    def __init__(self, match: DuplicateCandidate, colors: Colors, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.match = match
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        self.photo = QLabel()
+        self.photo.setFixedSize(*MATCH_PHOTO_SIZE)
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        pixmap = jpeg_pixmap(match.photo_jpeg, *MATCH_PHOTO_SIZE)
+        if pixmap.isNull():
+            self.photo.setText(self.tr("No photo"))
+        else:
+            self.photo.setPixmap(pixmap)
+        color = colors.error if match.verdict == "duplicate" else colors.warn
+        self.title = QLabel(
+            self.tr("{name} (ID {id})").format(name=match.name or "—", id=match.person_id)
+        )
+        self.title.setStyleSheet("font-weight: bold;")
+        self.similarity = QLabel(
+            self.tr("Similarity {percent:.0f} %").format(percent=match.similarity * 100)
+        )
+        self.similarity.setStyleSheet(f"color: {color}; font-weight: bold;")
+        self.validity = QLabel(self._valid_until(match.valid_until))
+        self.update_button = QPushButton(self.tr("Same person: update"))
+        self.update_button.setToolTip(
+            self.tr("Enroll the new photo as {name} and renew their record").format(
+                name=match.name or match.person_id
+            )
+        )
+        for widget in (self.photo, self.title, self.similarity, self.validity, self.update_button):
+            layout.addWidget(widget)
+
+    def _valid_until(self, end_ts: float) -> str:
+        if end_ts < 0:
+            return self.tr("Valid without limit")
+        when = dt.datetime.fromtimestamp(end_ts).strftime("%Y-%m-%d %H:%M")
+        return self.tr("Valid until {when}").format(when=when)
+
+
+class TerminalChecksView(QWidget):
+    """Each chosen terminal's own `check`: can it use the photo, does it know the face."""
+
+    def __init__(self, colors: Colors, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colors = colors
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setColumnStretch(1, 1)
+        self.rows: dict[str, str] = {}  # serial -> what is shown
+
+    def show_waiting(self, names: dict[str, str]) -> None:
+        """Rows for terminals being asked (serial -> name)."""
+        _clear(self._grid)
+        self.rows = {}
+        for row, (serial, name) in enumerate(names.items()):
+            self._row(row, serial, name, self.tr("asking…"), self._colors.muted)
+
+    def show_checks(self, checks: Sequence[TerminalCheck]) -> None:
+        """Replace the rows with the terminals' answers."""
+        _clear(self._grid)
+        self.rows = {}
+        for row, check in enumerate(checks):
+            text, color = self._describe(check)
+            self._row(row, check.serial, check.name, text, color)
+
+    def _row(self, row: int, serial: str, name: str, text: str, color: str) -> None:
+        title = QLabel(name or serial)
+        title.setToolTip(serial)
+        state = QLabel(text)
+        state.setWordWrap(True)
+        state.setStyleSheet(f"color: {color};")
+        self._grid.addWidget(title, row, 0)
+        self._grid.addWidget(state, row, 1)
+        self.rows[serial] = text
+
+    def _describe(self, check: TerminalCheck) -> tuple[str, str]:
+        if check.is_valid is None:
+            return self.tr("not asked: {why}").format(why=check.error_text), self._colors.warn
+        if check.is_valid != 0:
+            reasons = {
+                1: self.tr("wrong size"),
+                2: self.tr("not a JPEG"),
+                3: self.tr("finds no face"),
+                4: self.tr("cannot read the face features"),
+            }
+            reason = reasons.get(check.is_valid, str(check.is_valid))
+            return self.tr("refuses the photo: {reason}").format(reason=reason), self._colors.error
+        if check.is_exist:
+            return self.tr("photo usable; this face is ALREADY on the terminal"), self._colors.error
+        return self.tr("photo usable; face not on the terminal yet"), self._colors.ok
+
+
+class ResultPanel(QWidget):
+    """What the station thinks of a captured photo, and the operator's choice about duplicates.
+
+    UI thread. `show_assessment(a, language)` fills it; the operator then chooses:
+    `chose_new` (a new person), `chose_existing(DuplicateCandidate)` (update them) or
+    `cancelled` (back to the camera).
+    """
+
+    chose_new = Signal()
+    chose_existing = Signal(object)  # DuplicateCandidate
+    cancelled = Signal()
+
+    def __init__(self, colors: Colors = LIGHT, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colors = colors
+        self.assessment: Assessment | None = None
+        self.match_cards: list[MatchCard] = []
+        self._build()
+
+    def _build(self) -> None:
+        self.photo = QLabel()
+        self.photo.setFixedSize(*PHOTO_SIZE)
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.setStyleSheet(f"background: {self._colors.sidebar};")
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        self.checklist = ChecklistView(self._colors)
+        top = QHBoxLayout()
+        top.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+        side = QVBoxLayout()
+        side.addWidget(self.verdict)
+        side.addWidget(self.checklist)
+        side.addStretch(1)
+        top.addLayout(side, 1)
+        self.matches_title = QLabel()
+        self.matches_title.setWordWrap(True)
+        self.matches_title.setStyleSheet("font-weight: bold;")
+        self._matches = QHBoxLayout()
+        self.terminals_title = QLabel(self.tr("The terminals' own check"))
+        self.terminals_title.setStyleSheet("font-weight: bold;")
+        self.terminal_checks = TerminalChecksView(self._colors)
+        self.new_button = QPushButton(self.tr("It is a new person"))
+        self.cancel_button = QPushButton(self.tr("Cancel (Esc)"))
+        self.new_button.clicked.connect(self.chose_new)
+        self.cancel_button.clicked.connect(self.cancelled)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.matches_title)
+        layout.addLayout(self._matches)
+        layout.addWidget(self.terminals_title)
+        layout.addWidget(self.terminal_checks)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+
+    def show_assessment(self, assessment: Assessment, language: str) -> None:
+        """Show the crop, the checklist and the matches of a fresh assessment."""
+        self.assessment = assessment
+        jpeg = assessment.photo.jpeg if assessment.photo is not None else None
+        pixmap = jpeg_pixmap(jpeg, *PHOTO_SIZE)
+        if pixmap.isNull():
+            self.photo.setText(self.tr("No face to crop"))
+        else:
+            self.photo.setPixmap(pixmap)
+        self.checklist.show_checks(assessment.report.checks, language)
+        self._show_verdict(assessment, language)
+        self._show_matches(assessment.matches if assessment.ok else [])
+        self.terminal_checks.show_checks([])
+        self.terminals_title.setVisible(assessment.ok)
+        self.new_button.setVisible(assessment.ok)
+        self.new_button.setText(
+            self.tr("It is a new person") if assessment.matches else self.tr("Continue")
+        )
+
+    def _show_verdict(self, assessment: Assessment, language: str) -> None:
+        if not assessment.ok:
+            hint = assessment.report.hint(language) or self.tr("No usable face in the photo")
+            self.verdict.setText(self.tr("Photo refused: {hint}").format(hint=hint))
+            self.verdict.setStyleSheet(
+                f"font-size: 16pt; font-weight: bold; color: {self._colors.error};"
+            )
+            return
+        self.verdict.setText(self.tr("Photo accepted"))
+        self.verdict.setStyleSheet(f"font-size: 16pt; font-weight: bold; color: {self._colors.ok};")
+
+    def _show_matches(self, matches: Sequence[DuplicateCandidate]) -> None:
+        _clear(self._matches)
+        self.match_cards = []
+        if not matches:
+            self.matches_title.setText(self.tr("Nobody enrolled here looks like this person."))
+            return
+        duplicate = any(m.verdict == "duplicate" for m in matches)
+        self.matches_title.setText(
+            self.tr("Already enrolled? This face looks like:")
+            if duplicate
+            else self.tr("Possibly already enrolled, please compare:")
+        )
+        self.matches_title.setStyleSheet(
+            f"font-weight: bold; color: {self._colors.error if duplicate else self._colors.warn};"
+        )
+        new_photo = QLabel()
+        new_photo.setPixmap(self.photo.pixmap().scaled(*MATCH_PHOTO_SIZE))
+        new_box = QVBoxLayout()
+        new_box.addWidget(new_photo)
+        new_box.addWidget(QLabel(self.tr("New photo")))
+        new_box.addStretch(1)
+        self._matches.addLayout(new_box)
+        for match in matches[:3]:
+            card = MatchCard(match, self._colors)
+            card.update_button.clicked.connect(lambda _=False, m=match: self.chose_existing.emit(m))
+            self._matches.addWidget(card)
+            self.match_cards.append(card)
+        self._matches.addStretch(1)
+
+    def show_terminal_checks_waiting(self, names: dict[str, str]) -> None:
+        """The chosen terminals are being asked."""
+        self.terminal_checks.show_waiting(names)
+
+    def show_terminal_checks(self, checks: Sequence[TerminalCheck]) -> None:
+        """Their answers; a terminal that knows the face is a duplicate warning too."""
+        self.terminal_checks.show_checks(checks)
+        if any(c.is_exist for c in checks) and not self.match_cards:
+            self.matches_title.setText(
+                self.tr("A terminal already knows this face: is this person enrolled already?")
+            )
+            self.matches_title.setStyleSheet(f"font-weight: bold; color: {self._colors.error};")
+
+
+def _value_text(check: QualityCheck) -> str:
+    threshold = check.threshold
+    if isinstance(threshold, tuple):
+        return f"{check.value:.2f} ({threshold[0]:g}–{threshold[1]:g})"
+    return f"{check.value:.2f} / {threshold:g}"
+
+
+def _clear(layout: QLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        if item is None:
+            break
+        widget = item.widget()
+        inner = item.layout()
+        if widget is not None:
+            widget.deleteLater()
+        elif inner is not None:
+            _clear(inner)
