@@ -28,6 +28,7 @@ from enroll_app.face.models import DEFAULT_PACK
 from enroll_app.services.discovery import DiscoveryService, TerminalRegistry
 from enroll_app.services.enroll import EnrollmentService
 from enroll_app.services.keys import KeyStore, KeyStoreError
+from enroll_app.services.sync import SyncService
 from enroll_app.services.terminals import TerminalService
 from enroll_app.store.api import Store
 from enroll_app.terminal.connections import TerminalConnections
@@ -60,6 +61,7 @@ class StationServices:
         self._engine_task: asyncio.Task[FaceEngine] | None = None
         self._gallery: Gallery | None = None
         self._enrollment: EnrollmentService | None = None
+        self._sync: SyncService | None = None
         self._started = False
 
     @property
@@ -82,6 +84,13 @@ class StationServices:
         return self._enrollment
 
     @property
+    def sync(self) -> SyncService:
+        """The outbox workers delivering persons to terminals (after `start()`)."""
+        if self._sync is None:
+            raise RuntimeError("StationServices.start() has not run")
+        return self._sync
+
+    @property
     def store(self) -> Store:
         """The open store (after `start()`)."""
         if self._store is None:
@@ -96,6 +105,8 @@ class StationServices:
         if self.keys is None:
             self.keys, self.keys_problem = await asyncio.to_thread(_open_keys)
         self._store = await Store.open_async(self._db_path)
+        self._sync = SyncService(self)
+        await self._sync.start()
         if load_engine:
             self._engine_task = asyncio.create_task(
                 FaceEngine.load_async(self.pack, self._model_folder), name="face engine load"
@@ -128,6 +139,9 @@ class StationServices:
         enrollment, self._enrollment = self._enrollment, None
         if enrollment is not None:
             await enrollment.aclose()
+        sync, self._sync = self._sync, None
+        if sync is not None:
+            await sync.aclose()
         await self.connections.aclose()
         store, self._store = self._store, None
         if store is not None:
