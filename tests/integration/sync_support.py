@@ -38,12 +38,16 @@ def person(n: int, **fields: object) -> PersonRecord:
     return PersonRecord(**values)  # type: ignore[arg-type]
 
 
-async def open_station(home: Path, terminals: list[SimulatedTerminal]) -> StationServices:
+async def open_station(
+    home: Path, terminals: list[SimulatedTerminal], model_folder: Path | None = None
+) -> StationServices:
     """A started station whose registry and store know `terminals`, with fast sync retries."""
     registry = TerminalRegistry(home / "terminals.json")
     for term in terminals:
         registry.learn(term.host, term.port, DeviceInfo(sn=term.serial), KeyStatus.DEFAULT)
-    station = StationServices(db_path=home / "station.db", registry=registry)
+    station = StationServices(
+        db_path=home / "station.db", registry=registry, model_folder=model_folder
+    )
     await station.start(load_engine=False)
     # The station made a default SyncService; tests want quick retries.
     await station.sync.aclose()

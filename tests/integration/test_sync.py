@@ -243,3 +243,27 @@ async def test_an_edit_that_empties_a_field_reaches_the_terminal(
         assert await terminal_holds(term) == {cleared.id: expected(cleared)}
     finally:
         await station.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_restarted_station_finishes_what_the_last_one_left(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    term = await sim_factory(latency_ms=60)
+    records = [person(n) for n in range(1, 11)]
+    first = await open_station(tmp_path, [term])
+    try:
+        for record in records:
+            await first.store.save_person(record, serials(term), "test")
+        await wait_for(lambda: _count_synced(first, term.serial, 2))
+    finally:
+        await first.aclose()  # mid-run: entries in flight are simply owed still
+    left = len(await terminal_holds(term))
+    assert left < len(records)
+
+    second = await open_station(tmp_path, [term])
+    try:
+        await wait_for(lambda: drained(second), limit=60)
+        assert await terminal_holds(term) == {r.id: expected(r) for r in records}
+    finally:
+        await second.aclose()

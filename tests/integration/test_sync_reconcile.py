@@ -1,0 +1,129 @@
+"""Reconcile, fix, import and the 20 % guard against real simulators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from enroll_app.face.samples import vectron_dir
+from enroll_app.services.sync import GuardRequired
+from enroll_app.store.records import PersonId, PlacementState, TerminalSerial
+from enroll_app.terminal.client import TerminalClient
+from enroll_app.terminal.records import Person
+from tests.integration.conftest import SimFactory
+from tests.integration.sync_support import (
+    drained,
+    expected,
+    frame,
+    open_station,
+    person,
+    serials,
+    terminal_holds,
+    wait_for,
+)
+
+
+@pytest.mark.asyncio
+async def test_reconcile_sorts_persons_and_fix_needs_two_confirmations(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    term = await sim_factory()
+    station = await open_station(tmp_path, [term])
+    try:
+        records = [person(n) for n in range(1, 6)]
+        for record in records:
+            await station.store.save_person(record, serials(term), "test")
+        await wait_for(lambda: drained(station))
+        async with TerminalClient(term.host, term.port) as client:  # someone else at work
+            await client.remove_persons([records[0].id])
+            await client.set_person(Person(id=records[1].id, name="Changed", pass_count=3))
+            for extra in ("x1", "x2"):
+                await client.set_person(Person(id=extra, name=extra, photo=frame(6)))
+
+        report = await station.sync.reconcile(term.serial)
+        assert report.same == [r.id for r in records[2:]]
+        assert report.different == [records[1].id]
+        assert report.only_on_station == [records[0].id]
+        assert report.only_on_terminal == ["x1", "x2"]
+        assert report.on_terminal == 6
+        assert not report.in_step
+
+        for confirmed in (0, 1):  # 2 of 6 is more than 20 %: asked twice
+            with pytest.raises(GuardRequired) as guard:
+                await station.sync.fix(term.serial, report, confirmed=confirmed)
+            assert (guard.value.removing, guard.value.held) == (2, 6)
+        assert set(await terminal_holds(term)) == {*(r.id for r in records[1:]), "x1", "x2"}
+
+        assert await station.sync.fix(term.serial, report, confirmed=2) == 4
+        await wait_for(lambda: drained(station))
+        assert (await station.sync.reconcile(term.serial)).in_step
+        assert await terminal_holds(term) == {r.id: expected(r) for r in records}
+    finally:
+        await station.aclose()
+
+
+@pytest.mark.asyncio
+async def test_removing_more_than_a_fifth_of_a_terminal_asks_twice(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    term = await sim_factory()
+    station = await open_station(tmp_path, [term])
+    try:
+        records = [person(n) for n in range(1, 6)]
+        for record in records:
+            await station.store.save_person(record, serials(term), "test")
+        await wait_for(lambda: drained(station))
+
+        with pytest.raises(GuardRequired) as guard:
+            await station.sync.remove_persons([r.id for r in records[:2]], serials(term))
+        assert (guard.value.removing, guard.value.held, guard.value.needed) == (2, 5, 2)
+        assert await drained(station)  # nothing was queued
+
+        assert await station.sync.remove_persons([records[0].id], serials(term)) == 1  # 20 %
+        await wait_for(lambda: drained(station))
+        assert set(await terminal_holds(term)) == {r.id for r in records[1:]}
+    finally:
+        await station.aclose()
+
+
+@pytest.mark.asyncio
+async def test_import_brings_terminal_persons_with_photo_and_embedding(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    term = await sim_factory()
+    folder = vectron_dir()
+    assert folder is not None
+    station = await open_station(tmp_path, [term], model_folder=folder)
+    try:
+        async with TerminalClient(term.host, term.port) as client:
+            await client.set_person(
+                Person(id="t1", name="From door", ic_no="42", start_ts=1.8e9, photo=frame(1))
+            )
+            await client.set_person(Person(id="t2", name="Second", photo=frame(2)))
+        seen: list[tuple[int, int]] = []
+        imported = await station.sync.import_from_terminal(
+            term.serial, on_progress=lambda done, total: seen.append((done, total))
+        )
+        assert imported == ["t1", "t2"]
+        assert seen[-1] == (2, 2)
+        stored = await station.store.get_person(PersonId("t1"), with_photo=True)
+        assert (stored.name, stored.ic_no, stored.start_ts) == ("From door", "42", 1.8e9)
+        assert stored.source == f"terminal:{term.serial}"
+        assert stored.photo == frame(1)
+        vectors = await station.store.all_embeddings(station.pack)
+        assert sorted(vectors.ids) == ["t1", "t2"]
+        gallery = await station.gallery()
+        assert "t1" in gallery
+        assert "t2" in gallery
+
+        await wait_for(lambda: drained(station))
+        placements = await station.store.placements_on(TerminalSerial(term.serial))
+        assert {p.person_id: p.state for p in placements} == {
+            "t1": PlacementState.SYNCED,
+            "t2": PlacementState.SYNCED,
+        }
+        assert await station.sync.import_from_terminal(term.serial) == []  # known now
+        assert (await station.sync.reconcile(term.serial)).in_step
+    finally:
+        await station.aclose()
