@@ -15,6 +15,7 @@ from typing import Self, TypeVar
 
 import httpx
 
+from enroll_app.logs import remember_secret
 from enroll_app.terminal.codec import (
     MAX_REPLY_BYTES,
     EncodedRequest,
@@ -131,6 +132,7 @@ class TerminalClient:
         self.host = host
         self.port = port
         self._key = key
+        remember_secret(key)  # a key in use is masked in every later log line
         self._timeout = timeout
         self._photo_timeout = photo_timeout
         self._connect_timeout = connect_timeout
