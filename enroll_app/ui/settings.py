@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,10 @@ from enroll_app.ui.tasks import OperatorError
 
 LANGUAGES = ("system", "en", "zh_CN")
 THEMES = ("system", "light", "dark")
+CAMERA_SOURCES = ("webcam", "virtual", "folder", "video")  # virtual: the sample portraits
 DEFAULT_RECEIVER_PORT = 8099  # where terminals send heartbeats and pass records
+EVERY_NETWORK = "0.0.0.0"  # the receiver listens on every network: terminals on the LAN reach it
+THIS_PC_ONLY = "127.0.0.1"  # only programs on this PC (demo terminals) reach it
 SETTINGS_FILE = "settings.ini"
 
 
@@ -30,7 +34,11 @@ class Preferences:
     theme: str = "system"  # "system", "light" or "dark"
     camera_index: int = 0
     auto_capture: bool = True  # take the photo as soon as the quality checks pass
+    camera_source: str = "webcam"  # one of CAMERA_SOURCES
+    camera_path: str = ""  # the image folder or video file of a "folder" / "video" camera
+    steady_ms: int = 800  # every check must pass this long before the automatic capture
     receiver_port: int = DEFAULT_RECEIVER_PORT
+    receiver_host: str = EVERY_NETWORK  # the address the receiver listens on
     visitor_end_hour: int = 18  # a visitor's pass ends at this hour of the day, by default
 
     def __post_init__(self) -> None:
@@ -40,10 +48,18 @@ class Preferences:
             raise ValueError(f"theme must be one of {', '.join(THEMES)}")
         if not 1024 <= self.receiver_port <= 65535:
             raise ValueError("receiver_port must be between 1024 and 65535")
+        try:
+            ipaddress.IPv4Address(self.receiver_host)
+        except ValueError:
+            raise ValueError("receiver_host must be an IPv4 address such as 0.0.0.0") from None
         if not 0 <= self.visitor_end_hour <= 23:
             raise ValueError("visitor_end_hour must be between 0 and 23")
         if not 0 <= self.camera_index <= 99:
             raise ValueError("camera_index must be between 0 and 99")
+        if self.camera_source not in CAMERA_SOURCES:
+            raise ValueError(f"camera_source must be one of {', '.join(CAMERA_SOURCES)}")
+        if not 200 <= self.steady_ms <= 5000:
+            raise ValueError("steady_ms must be between 200 and 5000")
 
 
 class StationSettings(QObject):

@@ -1,0 +1,372 @@
+"""`PreviewPresenter`: camera, analysis worker, steady-window capture and returning people, for the view.
+
+Runs on the UI thread. Three threads feed it: the capture thread (frames), the analysis worker
+(quality and identity); both reach it only through `Mailbox`es, queued signals that keep only
+the newest item, so a slow UI skips frames instead of queueing them::
+
+    presenter = PreviewPresenter(context)
+    presenter.captured.connect(on_capture)          # CaptureResult
+    presenter.returning_person.connect(on_known)    # ReturningPerson or None
+    presenter.start(default_source(context))
+    ...
+    presenter.stop()                                # joins both threads (also done on quit)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from enroll_app.camera.capture import CameraState, CaptureThread, Frame
+from enroll_app.camera.sources import (
+    FrameSource,
+    ImageFolderSource,
+    VideoFileSource,
+    WebcamSource,
+)
+from enroll_app.face.engine import FaceEngine
+from enroll_app.face.gallery import thresholds_for
+from enroll_app.face.quality import QualityReport
+from enroll_app.face.types import DetectedFace, Image
+from enroll_app.simulator.camera import FRAMES_DIR
+from enroll_app.store.records import PersonId
+from enroll_app.ui.analysis_worker import Analysis, AnalysisWorker, Identification, Recogniser
+from enroll_app.ui.context import AppContext, ShutdownStage
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STEADY_S = 0.8
+STALE_ANALYSIS_S = 0.5  # an older result no longer describes what the camera shows
+# camera_state values besides CameraState's: the models load, or could not be loaded
+LOADING = "loading"
+NO_MODELS = "no_models"
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """The photo the preview took: a copy of the full camera frame, its main face, its quality."""
+
+    image: Image
+    face: DetectedFace
+    report: QualityReport
+    score: float
+
+
+@dataclass(frozen=True)
+class ReturningPerson:
+    """Someone the station already knows, seen in the preview. `valid_until` is epoch s or -1."""
+
+    person_id: str
+    name: str
+    valid_until: float
+    similarity: float
+
+
+def default_source(context: AppContext) -> FrameSource:
+    """The camera the settings name; demo mode always uses the virtual camera (sample portraits)."""
+    prefs = context.settings.preferences
+    if context.demo.running or prefs.camera_source == "virtual":
+        return ImageFolderSource(FRAMES_DIR)
+    if prefs.camera_source == "folder" and prefs.camera_path:
+        return ImageFolderSource(Path(prefs.camera_path))
+    if prefs.camera_source == "video" and prefs.camera_path:
+        return VideoFileSource(Path(prefs.camera_path))
+    return WebcamSource(prefs.camera_index)
+
+
+class Mailbox(QObject):
+    """Hands the newest item from any thread to the UI thread; undelivered older ones are dropped."""
+
+    delivered = Signal(object)
+    _posted = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._item: object | None = None
+        self._waiting = False
+        self._posted.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def post(self, item: object) -> None:
+        """Called on any thread: replace the waiting item, and wake the UI thread once."""
+        with self._lock:
+            self._item = item
+            if self._waiting:
+                return
+            self._waiting = True
+        self._posted.emit()
+
+    def _deliver(self) -> None:
+        with self._lock:
+            item, self._item, self._waiting = self._item, None, False
+        if item is not None:
+            self.delivered.emit(item)
+
+
+class SteadyWindow:
+    """Tracks how long every check has passed and the best-scoring analysis of that stretch."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.best: Analysis | None = None
+        self.fired = False  # the automatic capture of this stretch happened
+
+    def add(self, analysis: Analysis) -> None:
+        """Extend the stretch with a passing analysis, or end it with a failing one."""
+        if not analysis.report.ok:
+            self.started, self.best, self.fired = None, None, False
+            return
+        if self.started is None:
+            self.started = analysis.frame.timestamp
+        if self.best is None or analysis.report.score > self.best.report.score:
+            self.best = analysis
+
+    def held(self, now: float) -> float:
+        """Seconds the checks have passed without a break (0 when they do not pass)."""
+        return 0.0 if self.started is None else max(0.0, now - self.started)
+
+
+class PreviewPresenter(QObject):
+    """Owns the capture thread and the analysis worker; see the module docstring. UI thread."""
+
+    frame = Signal(object)  # Frame: the newest camera frame, to paint
+    analysed = Signal(object)  # Analysis: the newest analysis result
+    captured = Signal(object)  # CaptureResult
+    returning_person = Signal(object)  # ReturningPerson, or None when they left
+    camera_state = Signal(str, str)  # CameraState value (or LOADING), operator text
+
+    def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        prefs = context.settings.preferences
+        self.auto_capture = prefs.auto_capture
+        self.steady_seconds = prefs.steady_ms / 1000 or DEFAULT_STEADY_S
+        self._frames = Mailbox(self)
+        self._frames.delivered.connect(self._on_frame)
+        self._results = Mailbox(self)
+        self._results.delivered.connect(self._on_analysis)
+        self._identities = Mailbox(self)
+        self._identities.delivered.connect(self._on_identity)
+        self._states = Mailbox(self)
+        self._states.delivered.connect(self._on_state)
+        self._bugs = Mailbox(self)
+        self._bugs.delivered.connect(self._on_bug)
+        self._capture: CaptureThread | None = None
+        self._worker: AnalysisWorker | None = None
+        self._loading: asyncio.Task[None] | None = None
+        self._window = SteadyWindow()
+        self._last: Analysis | None = None
+        self._person: ReturningPerson | None = None
+        self.frames_received = 0
+        self.analyses_received = 0
+        self._camera = (CameraState.STOPPED.value, "")  # what the capture thread last said
+        self._models = LOADING  # LOADING, NO_MODELS or "" (ready)
+        self._models_text = ""
+        self.state = CameraState.STOPPED.value
+        self.message = ""
+        context.on_shutdown(ShutdownStage.CAPTURE, self.aclose, name="camera preview")
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True between `start()` and `stop()`."""
+        return self._capture is not None
+
+    @property
+    def latest(self) -> Analysis | None:
+        """The newest analysis while it still describes the picture (None when stale)."""
+        last = self._last
+        if last is None or time.monotonic() - last.frame.timestamp > STALE_ANALYSIS_S:
+            return None
+        return last
+
+    @property
+    def language(self) -> str:
+        """The operator's language for the coaching hints ("en" or "zh_CN")."""
+        return self._context.tasks.language
+
+    @property
+    def person(self) -> ReturningPerson | None:
+        """The returning person shown now, if any."""
+        return self._person
+
+    def steady_progress(self) -> float:
+        """0..1: how much of the steady period the checks have passed so far."""
+        held = self._window.held(time.monotonic())
+        return min(1.0, held / self.steady_seconds) if self.steady_seconds > 0 else 1.0
+
+    def start(self, source: FrameSource) -> None:
+        """Open `source` on a capture thread; the analysis starts once the face models are loaded."""
+        self.stop()
+        self._camera = (CameraState.STARTING.value, source.name)
+        self._set_models(LOADING, self.tr("Loading face models…"))
+        self._capture = CaptureThread(source, on_frame=self._frames.post, on_state=self._post_state)
+        self._capture.start()
+        self._loading = self._context.tasks.start(
+            self._start_analysis, self._capture, on_error=self._engine_failed
+        )
+
+    def stop(self) -> None:
+        """Stop and join the capture thread and the worker (a frame's time at most)."""
+        capture, worker = self._signal_stop()
+        for thread in (capture, worker):
+            if thread is not None:
+                thread.join()
+        self._after_stop()
+
+    async def aclose(self) -> None:
+        """`stop()` without blocking the loop: waits for the threads to end between steps."""
+        threads = [t for t in self._signal_stop() if t is not None]
+        while any(t.is_alive() for t in threads):  # noqa: ASYNC110 - threads have no awaitable end
+            await asyncio.sleep(0.01)
+        self._after_stop()
+
+    def capture_now(self) -> bool:
+        """Take the best frame of the current steady stretch, else the newest with a face.
+
+        False (nothing emitted) when no face is in the picture.
+        """
+        analysis = self._window.best or self.latest
+        if analysis is None or analysis.face is None:
+            return False
+        self._emit_capture(analysis)
+        return True
+
+    # -- threads ------------------------------------------------------------------------------
+
+    async def _start_analysis(self, capture: CaptureThread) -> None:
+        station = await self._context.station_ready()
+        engine = await station.face_engine()
+        recogniser = await self._recogniser(station, engine)
+        if self._capture is not capture:  # stopped or restarted meanwhile
+            return
+        self._worker = AnalysisWorker(
+            capture.latest,
+            engine,
+            on_result=self._results.post,
+            on_identity=self._identities.post,
+            on_error=self._bugs.post,
+            recogniser=recogniser,
+        )
+        self._worker.start()
+        self._set_models("", "")
+
+    async def _recogniser(self, station: Any, engine: FaceEngine) -> Recogniser | None:
+        try:
+            gallery = await station.gallery()
+            threshold = thresholds_for(engine.pack_name).duplicate
+        except Exception:  # no recognition of returning people is no reason to lose the preview
+            logger.exception("returning people will not be recognised")
+            return None
+        return Recogniser(gallery, threshold)
+
+    def _signal_stop(self) -> tuple[CaptureThread | None, AnalysisWorker | None]:
+        capture, worker = self._capture, self._worker
+        self._capture, self._worker = None, None
+        if self._loading is not None:
+            self._loading.cancel()
+            self._loading = None
+        if worker is not None:
+            worker.stop()
+        if capture is not None:
+            capture.stop(timeout=0)  # no join here: the callers join without blocking the UI
+        return capture, worker
+
+    def _after_stop(self) -> None:
+        self._window = SteadyWindow()
+        self._last = None
+        self._camera = (CameraState.STOPPED.value, "")
+        self._show_state()
+
+    def _post_state(self, state: CameraState, message: str) -> None:
+        self._states.post((state.value, message))
+
+    # -- UI thread ----------------------------------------------------------------------------
+
+    def _on_frame(self, frame: Frame) -> None:
+        if self._capture is None:
+            return
+        self.frames_received += 1
+        self.frame.emit(frame)
+
+    def _on_state(self, item: tuple[str, str]) -> None:
+        if self._capture is None:
+            return
+        state, message = item
+        if state == CameraState.LOST.value:
+            message = self.tr("Camera problem: {reason}. Retrying…").format(reason=message)
+        self._camera = (state, message)
+        self._show_state()
+
+    def _set_models(self, state: str, message: str) -> None:
+        self._models, self._models_text = state, message
+        self._show_state()
+
+    def _show_state(self) -> None:
+        """One state for the operator: a camera problem first, then the models, else live."""
+        state, message = self._camera
+        if state == CameraState.LIVE.value and self._models:
+            state, message = self._models, self._models_text
+        if (state, message) != (self.state, self.message):
+            self.state, self.message = state, message
+            self.camera_state.emit(state, message)
+
+    def _on_analysis(self, analysis: Analysis) -> None:
+        if self._worker is None:
+            return
+        self.analyses_received += 1
+        self._last = analysis
+        self._window.add(analysis)
+        self.analysed.emit(analysis)
+        window = self._window
+        if (
+            self.auto_capture
+            and not window.fired
+            and window.best is not None
+            and window.held(analysis.frame.timestamp) >= self.steady_seconds
+        ):
+            window.fired = True
+            self._emit_capture(window.best)
+
+    def _emit_capture(self, analysis: Analysis) -> None:
+        face = analysis.face
+        assert face is not None
+        report = analysis.report
+        image = analysis.frame.image.copy()  # the caller may keep it; the camera reuses nothing
+        self.captured.emit(CaptureResult(image, face, report, report.score))
+
+    def _on_identity(self, identity: Identification) -> None:
+        if self._worker is None:
+            return
+        match = identity.match
+        if match is None:
+            self._show_person(None)
+        elif self._person is None or self._person.person_id != match.person_id:
+            self._context.tasks.start(self._look_up, match.person_id, match.similarity)
+
+    async def _look_up(self, person_id: str, similarity: float) -> None:
+        station = await self._context.station_ready()
+        record = await station.store.find_person(PersonId(person_id))
+        if record is None or self._worker is None:
+            return  # forgotten meanwhile, or the preview stopped
+        self._show_person(ReturningPerson(record.id, record.name, record.end_ts, similarity))
+
+    def _show_person(self, person: ReturningPerson | None) -> None:
+        if person != self._person:
+            self._person = person
+            self.returning_person.emit(person)
+
+    def _on_bug(self, exc: BaseException) -> None:
+        self._context.tasks.report_bug(exc, self.tr("Camera preview"))
+
+    def _engine_failed(self, exc: BaseException) -> None:
+        text = self.tr("The face models are not available: {reason}").format(reason=exc)
+        self._set_models(NO_MODELS, text)
