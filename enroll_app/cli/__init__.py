@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "enroll_app.cli.discover",
     "enroll_app.cli.gui",
     "enroll_app.cli.selftest",
+    "enroll_app.cli.importer",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from enroll_app.face.gallery import Gallery, thresholds_for
 from enroll_app.face.types import FaceError, read_image
+from enroll_app.services.reconcile import check_guard
 from enroll_app.services.visitors import VisitorPolicy, visitor_defaults
 from enroll_app.store.errors import StoreError
 from enroll_app.store.records import (
@@ -838,7 +839,8 @@ class ImportService:
     # ---- offboarding ---------------------------------------------------------------------
 
     async def offboard_plan(self, ids: Iterable[str]) -> OffboardPlan:
-        """Which terminals each listed person would be removed from; unknown ids listed."""
+        """Which terminals each listed person would be removed from; unknown ids listed;
+        per terminal, how many of the persons it holds would go."""
         wanted = [PersonId(i.strip()) for i in dict.fromkeys(ids) if i.strip()]
         store = self._station.store
         placements = await store.placements_of(wanted)
@@ -847,24 +849,22 @@ class ImportService:
             if await store.find_person(person_id) is None:
                 plan.unknown.append(person_id)
                 continue
-            plan.removals[person_id] = sorted(p.serial for p in placements.get(person_id, [])
-                                              if _held(p))  # fmt: skip
-        for serial in {s for serials in plan.removals.values() for s in serials}:
+            held_by = placements.get(person_id, [])
+            plan.removals[person_id] = sorted(p.serial for p in held_by if _held(p))
+        for serial in sorted({s for serials in plan.removals.values() for s in serials}):
             held = len(await store.placements_on(serial))
             leaving = sum(1 for serials in plan.removals.values() if serial in serials)
-            if held and leaving / held > MASS_REMOVAL_SHARE:
-                plan.mass_removal[serial] = (leaving, held)
+            plan.share[serial] = (leaving, held)
         return plan
 
-    async def offboard(
-        self, ids: Iterable[str], actor: str, *, confirmed: bool = False
-    ) -> OffboardPlan:
+    async def offboard(self, ids: Iterable[str], actor: str, *, confirmed: int = 0) -> OffboardPlan:
         """Remove each listed person from every terminal holding them (they stay on the
         station; forget them separately). Removing more than 20 % of a terminal's persons
-        raises `MassRemoval` unless `confirmed` (the operator was asked twice)."""
+        raises the sync service's `GuardRequired` (nothing changed) until `confirmed` is 2:
+        the operator was asked twice."""
         plan = await self.offboard_plan(ids)
-        if plan.mass_removal and not confirmed:
-            raise MassRemoval(plan)
+        for serial, (leaving, held) in plan.share.items():
+            check_guard(serial, leaving, held, confirmed)
         store = self._station.store
         for person_id, serials in plan.removals.items():
             if serials:
@@ -872,26 +872,14 @@ class ImportService:
         return plan
 
 
-MASS_REMOVAL_SHARE = 0.20
-
-
 @dataclass
 class OffboardPlan:
-    """Removals per person (terminal serials), ids the station does not know, and the
-    terminals that would lose more than 20 % of their persons: serial → (leaving, held)."""
+    """Removals per person (terminal serials), ids the station does not know, and per
+    terminal how many persons would go of how many it holds: serial → (leaving, held)."""
 
     removals: dict[PersonId, list[TerminalSerial]] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
-    mass_removal: dict[TerminalSerial, tuple[int, int]] = field(default_factory=dict)
-
-
-class MassRemoval(Exception):
-    """An offboarding list would remove more than 20 % of a terminal's persons: ask twice."""
-
-    def __init__(self, plan: OffboardPlan) -> None:
-        worst = ", ".join(f"{s}: {n} of {h}" for s, (n, h) in sorted(plan.mass_removal.items()))
-        super().__init__(f"This removes more than 20 % of the persons on {worst}")
-        self.plan = plan
+    share: dict[TerminalSerial, tuple[int, int]] = field(default_factory=dict)
 
 
 # ---- helpers ----------------------------------------------------------------------------------

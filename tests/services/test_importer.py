@@ -16,12 +16,12 @@ from import_photos import write_photo
 from enroll_app.services.importer import (
     ImportProgress,
     ImportService,
-    MassRemoval,
     SheetError,
     guess_mapping,
     parse_time,
     read_sheet,
 )
+from enroll_app.services.reconcile import GuardRequired
 from enroll_app.services.station import StationServices
 from enroll_app.store import (
     UNLIMITED_PASSES,
@@ -364,14 +364,16 @@ async def test_offboarding_removes_everywhere_and_guards_mass_removal(
     sheet = read_sheet(write_csv(tmp_path / "s.csv", [["id"], ["1"], ["2"], ["3"]]))
     await importer.run(await importer.plan(sheet, {"id": 0}, photos, DOORS))
 
-    with pytest.raises(MassRemoval, match="more than 20 %") as refused:
-        await importer.offboard(["1", "nobody"], actor="hr")
-    assert refused.value.plan.mass_removal == {DOORS[0]: (1, 3), DOORS[1]: (1, 3)}
+    for confirmed in (0, 1):
+        with pytest.raises(GuardRequired, match="1 of the 3 persons") as refused:
+            await importer.offboard(["1", "nobody"], actor="hr", confirmed=confirmed)
+        assert (refused.value.serial, refused.value.needed) == (DOORS[0], 2)
     assert not [e for e in await station.store.call(outbox.list_outbox) if e.op is OutboxOp.REMOVE]
 
-    plan = await importer.offboard(["1", "nobody"], actor="hr", confirmed=True)
+    plan = await importer.offboard(["1", "nobody"], actor="hr", confirmed=2)
     assert plan.unknown == ["nobody"]
     assert plan.removals == {PersonId("1"): DOORS}
+    assert plan.share == {DOORS[0]: (1, 3), DOORS[1]: (1, 3)}
     removals = [e for e in await station.store.call(outbox.list_outbox) if e.op is OutboxOp.REMOVE]
     assert sorted((e.person_id, e.serial) for e in removals) == [("1", DOORS[0]), ("1", DOORS[1])]
     assert await station.store.find_person(PersonId("1")) is not None  # still on the station
