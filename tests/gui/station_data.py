@@ -1,0 +1,156 @@
+"""Realistic station data for GUI tests and screenshots: persons, terminals, placements, passes.
+
+`fill_station(count)` writes straight into the station database of the current
+ENROLL_STATION_HOME through the store's blocking API, before any event loop runs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from enroll_app import simulator
+from enroll_app.store import changes, outbox
+from enroll_app.store.api import Store
+from enroll_app.store.db import Db
+from enroll_app.store.records import (
+    PassRecordRow,
+    PersonId,
+    PersonKind,
+    PersonRecord,
+    PlacementState,
+    TerminalSerial,
+)
+
+DOORS = {
+    TerminalSerial("SN-GATE-01"): ("Front gate", "127.0.0.2"),
+    TerminalSerial("SN-LOBBY-02"): ("Lobby east", "127.0.0.3"),
+    TerminalSerial("SN-PARK-03"): ("Car park", "127.0.0.4"),
+}
+REAL_PHOTOS = 60  # persons with a real portrait; the others get `plain_photo()`
+PLACED = 1500  # persons sent to terminals; the rest wait on the station for a photo
+SURNAMES = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu")
+GIVEN = ("Wei", "Fang", "Na", "Min", "Jing", "Lei", "Yan", "Jun", "Hui", "Tao", "Ying", "Qiang")
+
+
+@dataclass(frozen=True)
+class Filled:
+    """What `fill_station` wrote, for the assertions."""
+
+    count: int
+    visitors: int
+    expired: int
+    failed: int
+    now: float
+
+
+FRAMES = Path(simulator.__file__).parent / "frames"
+
+
+@cache
+def portrait(index: int = 0) -> bytes:
+    """One of the six bundled 640x480 one-face portraits (real photos), as JPEG bytes."""
+    return (FRAMES / f"frame-{index % 6 + 1}.jpg").read_bytes()
+
+
+@cache
+def plain_photo() -> bytes:
+    """A small 640x480 JPEG: thousands of persons without a database of gigabytes."""
+    import cv2
+    import numpy as np
+
+    ok, data = cv2.imencode(".jpg", np.full((480, 640, 3), 200, np.uint8))
+    assert ok
+    return bytes(data.tobytes())
+
+
+def _photo(n: int) -> bytes | None:
+    if n < REAL_PHOTOS:
+        return portrait(n)
+    return plain_photo() if n < PLACED else None
+
+
+def make_person(n: int, now: float) -> PersonRecord:
+    """Person `n`: every 10th a visitor (a third of them expired), the rest staff."""
+    visitor = n % 10 == 0
+    expired = visitor and n % 30 == 0
+    name = f"{SURNAMES[n % 10]} {GIVEN[(n // 10) % 12]}"
+    return PersonRecord(
+        id=PersonId(f"E{n:05d}"),
+        name=f"{name} {n}" if n >= 1000 else name,
+        ic_no=str(20_000_000 + n * 13),
+        id_no=f"11010519{800101 + n % 9000:06d}{n % 1000:03d}X",
+        pass_count=2 if visitor else 10000,
+        start_ts=now - 7200 if visitor else -1.0,
+        end_ts=(now - 3600 if expired else now + 8 * 3600) if visitor else -1.0,
+        kind=PersonKind.VISITOR if visitor else PersonKind.STAFF,
+        photo=_photo(n),
+    )
+
+
+def _fill(db: Db, count: int, now: float) -> Filled:
+    doors = list(DOORS)
+    with db.transaction():
+        for serial, (name, host) in DOORS.items():
+            db.conn.execute(
+                "INSERT INTO terminals (serial, host, port, name, added_at) VALUES (?, ?, ?, ?, ?)",
+                (serial, host, 8088, name, now),
+            )
+        for n in range(count):
+            targets = [] if n >= PLACED else doors if n % 4 else doors[:2]
+            changes.save_person(db, make_person(n, now), targets, "test")
+        failed = 0
+        for serial in doors:
+            for entry in outbox.next_outbox_batch(db, serial, now * 2, count):
+                number = int(entry.person_id[1:])
+                if number % 37 == 5 and serial == doors[2]:
+                    outbox.fail_outbox(
+                        db, entry.id, PlacementState.FAILED_FULL, "the terminal is full", None
+                    )
+                    failed += 1
+                else:
+                    outbox.complete_outbox(db, entry.id, now)
+    visitors = sum(1 for n in range(count) if n % 10 == 0)
+    expired = sum(1 for n in range(count) if n % 30 == 0)
+    return Filled(count, visitors, expired, failed, now)
+
+
+def preload_face_modules() -> None:
+    """Import what the station's background engine load imports, before the loop runs.
+
+    A first import runs Python code under the GIL for a long time; done by the engine's load
+    thread during a test it would stall the UI loop, and the stall would not be the page's.
+    """
+    import cv2  # noqa: F401
+    import insightface.model_zoo  # noqa: F401
+    import onnxruntime  # noqa: F401
+
+
+def fill_station(count: int, *, now: float | None = None, passes: int = 0) -> Filled:
+    """Write `count` persons on three named terminals (and `passes` pass records)."""
+    preload_face_modules()
+    when = now if now is not None else time.time()
+    with Store.open() as store:
+        filled = store.run(_fill, count, when)
+        if passes:
+            store.run(_add_passes, passes, count, when)
+    return filled
+
+
+def _add_passes(db: Db, passes: int, count: int, now: float) -> None:
+    from enroll_app.store.passes import add_pass_records
+
+    doors = list(DOORS)
+    rows = [
+        PassRecordRow(
+            serial=doors[i % 3],
+            person_id=PersonId(f"E{(i * 7) % count:05d}"),
+            ts=now - i * 97.0,
+            name=make_person((i * 7) % count, now).name,
+            photo=portrait(i) if i % 3 == 0 else None,
+        )
+        for i in range(passes)
+    ]
+    add_pass_records(db, rows)
