@@ -28,8 +28,10 @@ from enroll_app.face.models import DEFAULT_PACK
 from enroll_app.services.discovery import DiscoveryService, TerminalRegistry
 from enroll_app.services.enroll import EnrollmentService
 from enroll_app.services.keys import KeyStore, KeyStoreError
+from enroll_app.services.records import RecordsService
 from enroll_app.services.sync import SyncService
 from enroll_app.services.terminals import TerminalService
+from enroll_app.services.visitors import VisitorSweeper
 from enroll_app.store.api import Store
 from enroll_app.terminal.connections import TerminalConnections
 
@@ -62,6 +64,8 @@ class StationServices:
         self._gallery: Gallery | None = None
         self._enrollment: EnrollmentService | None = None
         self._sync: SyncService | None = None
+        self._visitors: VisitorSweeper | None = None
+        self._records: RecordsService | None = None
         self._started = False
 
     @property
@@ -91,6 +95,20 @@ class StationServices:
         return self._sync
 
     @property
+    def visitors(self) -> VisitorSweeper:
+        """The visitor expiry / retention sweeper, running on its schedule (after `start()`)."""
+        if self._visitors is None:
+            raise RuntimeError("StationServices.start() has not run")
+        return self._visitors
+
+    @property
+    def records(self) -> RecordsService:
+        """Pass records: the upload receiver's handler, polling, listing, export (after `start()`)."""
+        if self._records is None:
+            raise RuntimeError("StationServices.start() has not run")
+        return self._records
+
+    @property
     def store(self) -> Store:
         """The open store (after `start()`)."""
         if self._store is None:
@@ -107,6 +125,10 @@ class StationServices:
         self._store = await Store.open_async(self._db_path)
         self._sync = SyncService(self)
         await self._sync.start()
+        self._visitors = VisitorSweeper(self, clock=self.clock)
+        await self._visitors.start()
+        self._records = RecordsService(self, clock=self.clock)
+        await self._records.start()
         if load_engine:
             self._engine_task = asyncio.create_task(
                 FaceEngine.load_async(self.pack, self._model_folder), name="face engine load"
@@ -139,6 +161,9 @@ class StationServices:
         enrollment, self._enrollment = self._enrollment, None
         if enrollment is not None:
             await enrollment.aclose()
+        for service in (self._visitors, self._records):
+            if service is not None:
+                await service.aclose()
         sync, self._sync = self._sync, None
         if sync is not None:
             await sync.aclose()
