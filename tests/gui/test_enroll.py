@@ -1,0 +1,258 @@
+"""The Enroll page in the real window: virtual camera, three simulated terminals on 127.0.0.x."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gui_harness import QLoop, close_station
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from test_terminals_view import SimThread
+
+from enroll_app.camera.sources import ImageFolderSource
+from enroll_app.simulator import SimulatedTerminal
+from enroll_app.terminal.client import TerminalClient
+from enroll_app.terminal.protocol import DEFAULT_KEY
+from enroll_app.terminal.records import Person
+from enroll_app.ui.app import Station, create_application
+from enroll_app.ui.enroll_remote import RemotePhotoDialog
+from enroll_app.ui.enroll_view import EnrollView, Stage
+from enroll_app.ui.settings import Preferences, StationSettings
+
+FRAMES = Path(__file__).resolve().parents[2] / "enroll_app" / "simulator" / "frames"
+WAIT_MS = 30_000  # the first capture waits for the face models to load
+
+
+@pytest.fixture
+def sim_thread() -> Iterator[SimThread]:
+    threads = SimThread()
+    yield threads
+    threads.close()
+
+
+@pytest.fixture
+def terminals(sim_thread: SimThread, tmp_path: Path) -> list[SimulatedTerminal]:
+    """Three simulated terminals (fast) on their own loop in a thread."""
+    return [sim_thread.start(f"127.0.0.{n}", 0, tmp_path / f"terminal-{n}") for n in (21, 22, 23)]
+
+
+@pytest.fixture
+def station(qloop: QLoop, unused_tcp_port: int) -> Iterator[Station]:
+    """The real application; manual capture (Space) so the test decides when."""
+    StationSettings().save_preferences(
+        Preferences(receiver_port=unused_tcp_port, auto_capture=False, camera_source="virtual")
+    )
+    opened = Station.open(create_application())
+    yield opened
+    close_station(opened, qloop)
+
+
+@pytest.fixture
+def page(
+    station: Station, terminals: list[SimulatedTerminal], qloop: QLoop, qtbot: QtBot
+) -> EnrollView:
+    """The Enroll page with the three terminals known to the station."""
+    services = qloop.run(station.context.station_ready(), timeout=WAIT_MS / 1000)
+    for term in terminals:
+        qloop.run(services.discovery.add(f"{term.host}:{term.port}"))
+    station.window.show_page("enroll")
+    view = station.window.page("enroll")
+    assert isinstance(view, EnrollView)
+    qtbot.waitUntil(lambda: len(view.form.target_checks) == 3, timeout=WAIT_MS)
+    return view
+
+
+def _camera(view: EnrollView, *images: Path) -> None:
+    view.use_source(ImageFolderSource(list(images), fps=5.0, hold_s=60.0))
+
+
+def _capture(view: EnrollView, qtbot: QtBot) -> None:
+    """Press Space until the preview has a face to take, then wait for the judged photo."""
+
+    def taken() -> bool:
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+        return view.stage is not Stage.CAMERA
+
+    qtbot.waitUntil(taken, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: view.stage is Stage.RESULT, timeout=WAIT_MS)
+
+
+def _fill(view: EnrollView, person_id: str, name: str, card: str = "") -> None:
+    view.form.person_id.setText(person_id)
+    view.form.name.setText(name)
+    view.form.card.setText(card)
+
+
+def _read_back(sims: SimThread, term: SimulatedTerminal, person_id: str) -> Person:
+    """What the terminal holds, read by a plain client apart from the station (own loop)."""
+
+    async def read() -> Person:
+        async with TerminalClient(term.host, term.port, DEFAULT_KEY) as client:
+            return await client.get_person(person_id)
+
+    return sims.run(read())
+
+
+def _enroll(view: EnrollView, qtbot: QtBot) -> None:
+    try:
+        qtbot.waitUntil(view.enroll_button.isEnabled, timeout=WAIT_MS)
+    except Exception:
+        print(
+            "DEBUG",
+            view.stage,
+            view.decision,
+            view.form.problems,
+            view.assessment and view.assessment.ok,
+            view.presenter.checks,
+            view.notice.text(),
+            view.result_panel.verdict.text(),
+        )
+        raise
+    qtbot.keyClick(view.form.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.stage is Stage.DONE, timeout=WAIT_MS)
+
+
+def test_full_enrollment_lands_on_all_three_terminals(
+    page: EnrollView, terminals: list[SimulatedTerminal], qtbot: QtBot, sim_thread: SimThread
+) -> None:
+    _camera(page, FRAMES / "frame-1.jpg")
+    _fill(page, "E-100", "Zhang Wei", card="7267e840")
+    page.form.card_hex.setChecked(False)  # typed as decimal after all: the number stays
+    page.form.card.setText("1919412288")
+    page.form.unlimited_passes.setChecked(False)
+    page.form.pass_count.setValue(20)
+    qtbot.mouseClick(page.form.presets["one_week"], Qt.MouseButton.LeftButton)
+    _capture(page, qtbot)
+    panel = page.result_panel
+    assert panel.verdict.text() == "Photo accepted"
+    assert all(passed for _, passed, _ in panel.checklist.rows)
+    assert panel.photo.pixmap().width() == 320
+    qtbot.waitUntil(lambda: len(page.presenter.checks) == 3, timeout=WAIT_MS)
+    assert set(panel.terminal_checks.rows) == {t.serial for t in terminals}
+    assert all("usable" in text for text in panel.terminal_checks.rows.values())
+    wanted = page.form.person_fields()
+    _enroll(page, qtbot)
+    assert sorted(page.progress_panel.done()) == sorted(t.serial for t in terminals)
+    assert "Enrolled on every chosen terminal" in page.progress_panel.summary.text()
+    for term in terminals:
+        held = _read_back(sim_thread, term, "E-100")
+        assert (held.name, held.ic_no, held.pass_count) == ("Zhang Wei", "1919412288", 20)
+        assert (held.start_ts, held.end_ts) == (wanted.start_ts, wanted.end_ts)
+        assert held.photo is not None
+        assert held.photo[:2] == b"\xff\xd8"
+    qtbot.keyClick(page, Qt.Key.Key_Escape)  # on to the next person
+    assert page.stage is Stage.CAMERA
+    assert page.form.name.text() == ""
+
+
+def test_a_duplicate_is_caught_and_shown_side_by_side(
+    page: EnrollView,
+    terminals: list[SimulatedTerminal],
+    qtbot: QtBot,
+    qloop: QLoop,
+    sim_thread: SimThread,
+) -> None:
+    _camera(page, FRAMES / "frame-1.jpg")
+    _fill(page, "E-200", "Li Na")
+    _capture(page, qtbot)
+    _enroll(page, qtbot)
+    qtbot.keyClick(page, Qt.Key.Key_Escape)
+    _fill(page, "E-201", "Li Na again")
+    _capture(page, qtbot)
+    panel = page.result_panel
+    assert [card.match.person_id for card in panel.match_cards][:1] == ["E-200"]
+    assert panel.match_cards[0].match.verdict == "duplicate"
+    assert "Already enrolled?" in panel.matches_title.text()
+    assert not page.enroll_button.isEnabled()  # the operator must choose first
+    qtbot.waitUntil(lambda: len(page.presenter.checks) == 3, timeout=WAIT_MS)
+    assert all("ALREADY" in text for text in panel.terminal_checks.rows.values())
+    qtbot.mouseClick(panel.match_cards[0].update_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.form.person_id.text() == "E-200", timeout=WAIT_MS)
+    assert page.form.name.text() == "Li Na"
+    page.form.name.setText("Li Na (renewed)")
+    _enroll(page, qtbot)
+    assert _read_back(sim_thread, terminals[0], "E-200").name == "Li Na (renewed)"
+    services = page.presenter.context.station
+    assert qloop.run(services.store.find_person("E-201")) is None  # type: ignore[arg-type]
+
+
+def test_a_bad_photo_is_refused_with_its_hint(page: EnrollView, qtbot: QtBot) -> None:
+    _camera(page, FRAMES / "frame-2.jpg")  # a real portrait, the head tipped down
+    _fill(page, "E-300", "Wang Fang")
+    _capture(page, qtbot)
+    panel = page.result_panel
+    assert panel.verdict.text().startswith("Photo refused: ")
+    assessment = page.assessment
+    assert assessment is not None
+    assert assessment.failed_codes == ["pose_pitch"]
+    assert panel.verdict.text() == "Photo refused: Raise your chin a little"
+    assert any(not passed for _, passed, _ in panel.checklist.rows)
+    assert not page.enroll_button.isEnabled()
+    qtbot.keyClick(page.form.name, Qt.Key.Key_Return)
+    assert page.stage is Stage.RESULT  # Enter did nothing
+    qtbot.keyClick(page, Qt.Key.Key_Escape)
+    assert page.stage is Stage.CAMERA
+
+
+def test_one_terminal_failing_leaves_the_others_done_and_retry_succeeds(
+    page: EnrollView,
+    terminals: list[SimulatedTerminal],
+    qtbot: QtBot,
+    sim_thread: SimThread,
+) -> None:
+    broken = terminals[1]
+    broken.faults.capacity = 0  # the terminal says it is full
+    _camera(page, FRAMES / "frame-1.jpg")
+    _fill(page, "E-400", "Zhao Lei")
+    _capture(page, qtbot)
+    _enroll(page, qtbot)
+    progress = page.progress_panel
+    assert progress.failed() == [broken.serial]
+    assert sorted(progress.done()) == sorted(t.serial for t in terminals if t is not broken)
+    assert "FAILED" in progress.state_text(broken.serial)
+    assert progress.retry_button.isVisible()
+    assert _read_back(sim_thread, terminals[0], "E-400").name == "Zhao Lei"
+
+    broken.faults.capacity = 10_000
+    qtbot.mouseClick(progress.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not progress.failed() and len(progress.done()) == 3, timeout=WAIT_MS)
+    assert not progress.retry_button.isVisible()
+    assert _read_back(sim_thread, broken, "E-400").name == "Zhao Lei"
+
+
+def test_remote_photo_from_a_terminal(
+    page: EnrollView, terminals: list[SimulatedTerminal], qtbot: QtBot, sim_thread: SimThread
+) -> None:
+    _camera(page, FRAMES / "frame-1.jpg")
+    for serial, box in page.form.target_checks.items():
+        box.setChecked(serial == terminals[2].serial)
+    _fill(page, "E-500", "Chen Jing")
+    qtbot.mouseClick(page.remote_button, Qt.MouseButton.LeftButton)
+    found: list[RemotePhotoDialog] = []
+
+    def dialog_open() -> bool:
+        found[:] = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, RemotePhotoDialog) and w.isVisible()
+        ]
+        return bool(found)
+
+    qtbot.waitUntil(dialog_open, timeout=WAIT_MS)
+    dialog = found[0]
+    dialog.terminal.setCurrentIndex(dialog.terminal.findData(terminals[2].serial))
+    dialog.count.setValue(2)
+    qtbot.mouseClick(dialog.take_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.frames.count() == 2, timeout=WAIT_MS)
+    assert dialog.frames.currentRow() == 0  # the best, preselected
+    scores = [p.assessment.report.score for p in dialog.photos]
+    assert scores == sorted(scores, reverse=True)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.stage is Stage.RESULT, timeout=WAIT_MS)
+    assert page.result_panel.verdict.text() == "Photo accepted"
+    _enroll(page, qtbot)
+    assert page.progress_panel.done() == [terminals[2].serial]
+    assert _read_back(sim_thread, terminals[2], "E-500").name == "Chen Jing"
