@@ -122,7 +122,8 @@ class RecordsService:
         Raising (store closed, disk full) means "not stored": the terminal keeps the record
         and sends it again. Same signature as `PassRecordLog.store`.
         """
-        await self._station.store.add_pass_records([row_from_record(record)])
+        rows = await self._named([row_from_record(record)])
+        await self._station.store.add_pass_records(rows)
         self._last_upload[record.device_sn] = self._clock()
         for listener in list(self.listeners):
             listener(record)
@@ -147,11 +148,21 @@ class RecordsService:
                 return await client.list_records(since=max(0.0, (since or 0.0) - 0.001))
 
             records = await with_client(self._station, serial, fetch)
-            added = await store.add_pass_records(row_from_record(r, serial) for r in records)
+            rows = await self._named([row_from_record(r, serial) for r in records])
+            added = await store.add_pass_records(rows)
         if added:
             for listener in list(self.poll_listeners):
                 listener(serial, added)
         return added
+
+    async def _named(self, rows: list[PassRecordRow]) -> list[PassRecordRow]:
+        """Fill in the station's name for records that came without one (older firmware)."""
+        store = self._station.store
+        names: dict[str, str] = {}
+        for person_id in {r.person_id for r in rows if not r.name}:
+            person = await store.find_person(person_id)
+            names[person_id] = person.name if person is not None else ""
+        return [replace(r, name=names[r.person_id]) if not r.name else r for r in rows]
 
     async def poll_all(self, serials: Iterable[str] | None = None) -> PollResult:
         """Poll every terminal (or `serials`) not uploading by itself, in parallel."""
