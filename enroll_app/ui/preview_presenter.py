@@ -18,11 +18,12 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 
 from enroll_app.camera.capture import CameraState, CaptureThread, Frame
 from enroll_app.camera.sources import (
@@ -39,6 +40,7 @@ from enroll_app.simulator.camera import FRAMES_DIR
 from enroll_app.store.records import PersonId
 from enroll_app.ui.analysis_worker import Analysis, AnalysisWorker, Identification, Recogniser
 from enroll_app.ui.context import AppContext, ShutdownStage
+from enroll_app.ui.signal_guard import emit
 
 logger = logging.getLogger(__name__)
 
@@ -82,17 +84,20 @@ def default_source(context: AppContext) -> FrameSource:
 
 
 class Mailbox(QObject):
-    """Hands the newest item from any thread to the UI thread; undelivered older ones are dropped."""
+    """Hands the newest item from any thread to `deliver` on the UI thread; older ones are dropped.
 
-    delivered = Signal(object)
-    _posted = Signal()
+    Wakes the UI thread with a posted event, not a signal: at camera rate, PySide6 6.12.0's
+    `emit` would lose a reference to `True` per call (see `signal_guard`).
+    """
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    _WAKE = QEvent.Type(QEvent.registerEventType())
+
+    def __init__(self, deliver: Callable[[Any], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._deliver = deliver
         self._lock = threading.Lock()
         self._item: object | None = None
         self._waiting = False
-        self._posted.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def post(self, item: object) -> None:
         """Called on any thread: replace the waiting item, and wake the UI thread once."""
@@ -101,13 +106,17 @@ class Mailbox(QObject):
             if self._waiting:
                 return
             self._waiting = True
-        self._posted.emit()
+        QCoreApplication.postEvent(self, QEvent(self._WAKE))
 
-    def _deliver(self) -> None:
+    def event(self, event: QEvent) -> bool:
+        """Deliver the newest item when woken."""
+        if event.type() != self._WAKE:
+            return super().event(event)
         with self._lock:
             item, self._item, self._waiting = self._item, None, False
         if item is not None:
-            self.delivered.emit(item)
+            self._deliver(item)
+        return True
 
 
 class SteadyWindow:
@@ -136,8 +145,8 @@ class SteadyWindow:
 class PreviewPresenter(QObject):
     """Owns the capture thread and the analysis worker; see the module docstring. UI thread."""
 
-    frame = Signal(object)  # Frame: the newest camera frame, to paint
-    analysed = Signal(object)  # Analysis: the newest analysis result
+    # Frames and analyses reach the view through `add_listener` (plain calls, no signals):
+    # dozens per second, and PySide6 6.12.0 signals leak a reference per emit.
     captured = Signal(object)  # CaptureResult
     returning_person = Signal(object)  # ReturningPerson, or None when they left
     camera_state = Signal(str, str)  # CameraState value (or LOADING), operator text
@@ -148,16 +157,13 @@ class PreviewPresenter(QObject):
         prefs = context.settings.preferences
         self.auto_capture = prefs.auto_capture
         self.steady_seconds = prefs.steady_ms / 1000 or DEFAULT_STEADY_S
-        self._frames = Mailbox(self)
-        self._frames.delivered.connect(self._on_frame)
-        self._results = Mailbox(self)
-        self._results.delivered.connect(self._on_analysis)
-        self._identities = Mailbox(self)
-        self._identities.delivered.connect(self._on_identity)
-        self._states = Mailbox(self)
-        self._states.delivered.connect(self._on_state)
-        self._bugs = Mailbox(self)
-        self._bugs.delivered.connect(self._on_bug)
+        self._frames = Mailbox(self._on_frame, self)
+        self._results = Mailbox(self._on_analysis, self)
+        self._identities = Mailbox(self._on_identity, self)
+        self._states = Mailbox(self._on_state, self)
+        self._bugs = Mailbox(self._on_bug, self)
+        self._frame_listeners: list[Callable[[Frame], None]] = []
+        self._analysis_listeners: list[Callable[[Analysis], None]] = []
         self._capture: CaptureThread | None = None
         self._worker: AnalysisWorker | None = None
         self._loading: asyncio.Task[None] | None = None
@@ -202,6 +208,24 @@ class PreviewPresenter(QObject):
         """0..1: how much of the steady period the checks have passed so far."""
         held = self._window.held(time.monotonic())
         return min(1.0, held / self.steady_seconds) if self.steady_seconds > 0 else 1.0
+
+    def add_listener(
+        self,
+        on_frame: Callable[[Frame], None],
+        on_analysis: Callable[[Analysis], None],
+    ) -> None:
+        """Call `on_frame` with each frame shown and `on_analysis` with each analysis (UI thread)."""
+        self._frame_listeners.append(on_frame)
+        self._analysis_listeners.append(on_analysis)
+
+    def remove_listener(
+        self,
+        on_frame: Callable[[Frame], None],
+        on_analysis: Callable[[Analysis], None],
+    ) -> None:
+        """Undo `add_listener` (a view does this when it is destroyed)."""
+        self._frame_listeners.remove(on_frame)
+        self._analysis_listeners.remove(on_analysis)
 
     def start(self, source: FrameSource) -> None:
         """Open `source` on a capture thread; the analysis starts once the face models are loaded."""
@@ -295,7 +319,8 @@ class PreviewPresenter(QObject):
         if self._capture is None:
             return
         self.frames_received += 1
-        self.frame.emit(frame)
+        for listener in list(self._frame_listeners):
+            listener(frame)
 
     def _on_state(self, item: tuple[str, str]) -> None:
         if self._capture is None:
@@ -317,7 +342,7 @@ class PreviewPresenter(QObject):
             state, message = self._models, self._models_text
         if (state, message) != (self.state, self.message):
             self.state, self.message = state, message
-            self.camera_state.emit(state, message)
+            emit(self.camera_state, state, message)
 
     def _on_analysis(self, analysis: Analysis) -> None:
         if self._worker is None:
@@ -325,7 +350,8 @@ class PreviewPresenter(QObject):
         self.analyses_received += 1
         self._last = analysis
         self._window.add(analysis)
-        self.analysed.emit(analysis)
+        for listener in list(self._analysis_listeners):
+            listener(analysis)
         window = self._window
         if (
             self.auto_capture
@@ -341,7 +367,7 @@ class PreviewPresenter(QObject):
         assert face is not None
         report = analysis.report
         image = analysis.frame.image.copy()  # the caller may keep it; the camera reuses nothing
-        self.captured.emit(CaptureResult(image, face, report, report.score))
+        emit(self.captured, CaptureResult(image, face, report, report.score))
 
     def _on_identity(self, identity: Identification) -> None:
         if self._worker is None:
@@ -362,7 +388,7 @@ class PreviewPresenter(QObject):
     def _show_person(self, person: ReturningPerson | None) -> None:
         if person != self._person:
             self._person = person
-            self.returning_person.emit(person)
+            emit(self.returning_person, person)
 
     def _on_bug(self, exc: BaseException) -> None:
         self._context.tasks.report_bug(exc, self.tr("Camera preview"))

@@ -21,6 +21,7 @@ from enroll_app.camera.capture import CameraState, Frame
 from enroll_app.face.types import DetectedFace
 from enroll_app.ui.analysis_worker import Analysis
 from enroll_app.ui.preview_presenter import PreviewPresenter, ReturningPerson
+from enroll_app.ui.signal_guard import emit
 
 OK_COLOUR = QColor("#2ecc71")
 FAIL_COLOUR = QColor("#f5a623")
@@ -81,7 +82,7 @@ class ReturningPersonCard(QFrame):
 
     def _open(self) -> None:
         if self._person_id:
-            self.open_person.emit(self._person_id)
+            emit(self.open_person, self._person_id)
 
 
 class PreviewView(QWidget):
@@ -100,9 +101,9 @@ class PreviewView(QWidget):
         self.painted_frames = 0
         self._painted_index = -1
         self.card = ReturningPersonCard(self)
-        self.card.open_person.connect(self.open_person)
-        presenter.frame.connect(self._on_frame)
-        presenter.analysed.connect(self._on_analysis)
+        self.card.open_person.connect(self._open_person)
+        presenter.add_listener(self._on_frame, self._on_analysis)
+        self.destroyed.connect(lambda: presenter.remove_listener(self._on_frame, self._on_analysis))
         presenter.camera_state.connect(self._on_state)
         presenter.returning_person.connect(self._on_person)
 
@@ -145,6 +146,9 @@ class PreviewView(QWidget):
 
     def _on_state(self, _state: str, _text: str) -> None:
         self.update()
+
+    def _open_person(self, person_id: str) -> None:
+        emit(self.open_person, person_id)
 
     def _on_person(self, person: ReturningPerson | None) -> None:
         self.card.show_person(person)
