@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from enroll_app.face.gallery import Gallery, thresholds_for
 from enroll_app.face.types import FaceError, read_image
 from enroll_app.services.reconcile import check_guard
-from enroll_app.services.visitors import VisitorPolicy, visitor_defaults
+from enroll_app.services.visitors import VisitorPolicy, kick_sync, visitor_defaults
 from enroll_app.store.errors import StoreError
 from enroll_app.store.records import (
     UNLIMITED_PASSES,
@@ -86,9 +86,16 @@ class Sheet:
     source: Path | None = None
 
 
+async def load_sheet(path: Path) -> Sheet:
+    """`read_sheet` in a worker thread (for the event loop of the GUI)."""
+    return await asyncio.to_thread(read_sheet, path)
+
+
 def read_sheet(path: Path) -> Sheet:
     """Read a CSV (UTF-8, UTF-8 with BOM or GBK; comma, semicolon or tab) or the first sheet of
-    an XLSX workbook. Raises `SheetError` for a file that cannot be read or has no header."""
+    an XLSX workbook. Raises `SheetError` for a file that cannot be read or has no header.
+
+    Blocking (disk, XLSX parsing): on the GUI's loop use `await load_sheet(path)`."""
     path = Path(path)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -276,6 +283,13 @@ def check_mapping(headers: Sequence[str], mapping: dict[str, int]) -> list[str]:
     if len(set(mapping.values())) != len(mapping):
         problems.append("One column is mapped to two fields")
     return problems
+
+
+def ids_from_sheet(sheet: Sheet, mapping: dict[str, int] | None = None) -> list[str]:
+    """The person ids of an offboarding list: the mapped id column, else the first column."""
+    index = (mapping or guess_mapping(sheet.headers)).get("id", 0)
+    ids = (row[index].strip() for row in sheet.rows if index < len(row))
+    return list(dict.fromkeys(i for i in ids if i))
 
 
 def preview(sheet: Sheet, mapping: dict[str, int], count: int = 10) -> list[dict[str, str]]:
@@ -477,6 +491,7 @@ class ImportReport:
         """The sheet's columns plus status and error, UTF-8 with BOM (Excel reads Chinese).
 
         Fix the error rows and import the file again: done rows come back `unchanged`.
+        Blocking (a file write): on the GUI's loop run it with `asyncio.to_thread`.
         """
         keep = [i for i, h in enumerate(self.headers) if h not in (STATUS_COLUMN, ERROR_COLUMN)]
         tmp = path.with_name(path.name + ".part")
@@ -795,6 +810,7 @@ class ImportService:
             report.rows.append(await self._run_row(row, plan.targets))
             if on_progress is not None:
                 on_progress(ImportProgress("run", done, total, row.row_no, row.person_id))
+        kick_sync(self._station)
         return report
 
     async def _run_row(self, row: RowPlan, targets: list[TerminalSerial]) -> RowResult:
@@ -869,6 +885,7 @@ class ImportService:
         for person_id, serials in plan.removals.items():
             if serials:
                 await store.remove_person_from(person_id, serials, actor)
+        kick_sync(self._station)
         return plan
 
 

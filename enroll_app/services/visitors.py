@@ -132,6 +132,8 @@ class VisitorSweeper:
             await self._remove_expired(store, now, result)
             await self._forget_retained(store, now, result)
             self.last_result = result
+        if result.removed or result.forgotten:
+            kick_sync(self._station)
         for listener in list(self.listeners):
             listener(result)
         return result
@@ -190,3 +192,14 @@ class VisitorSweeper:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+
+def kick_sync(station: object) -> None:
+    """Tell the station's sync workers there is new work (they would find it within a minute)."""
+    try:
+        sync = getattr(station, "sync", None)
+    except RuntimeError:  # the station is not started: the workers will look when it is
+        return
+    kick = getattr(sync, "kick", None)
+    if callable(kick):
+        kick()
