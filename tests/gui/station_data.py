@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from enroll_app import simulator
 from enroll_app.store import changes, outbox
@@ -154,3 +155,39 @@ def _add_passes(db: Db, passes: int, count: int, now: float) -> None:
         for i in range(passes)
     ]
     add_pass_records(db, rows)
+
+
+def start_station(qloop: Any) -> Any:
+    """Open the real application and wait until its services and pages have started.
+
+    Start-up (store, keys, sync, the face engine's load, every page's first job) is the
+    shell's to keep fast and its tests' to check; what it logged is set aside here, so the
+    stall detector of a page test reports only the loop steps that test drives.
+    """
+    from enroll_app.ui.app import Station, create_application
+
+    station = Station.open(create_application())
+    station.window.show()
+    qloop.run(station.context.station_ready(), timeout=30)
+    qloop.run(station.context.station.face_engine(), timeout=60)
+    qloop.run(station.context.tasks.wait_idle(), timeout=30)
+    started = list(qloop.warnings)
+    qloop.warnings.clear()
+    if started:
+        print("start-up stalls (not this test's):", *started, sep="\n  ")
+    return station
+
+
+def stop_station(station: Any, qloop: Any) -> None:
+    """Fail on any stall the test itself caused, then quit the station like the application.
+
+    Shutting down is the shell's (and its tests'); what it logs is printed, not counted here.
+    """
+    from gui_harness import close_station
+
+    assert not qloop.warnings, f"event loop warnings: {qloop.warnings}"
+    close_station(station, qloop)
+    closing = list(qloop.warnings)
+    qloop.warnings.clear()
+    if closing:
+        print("shutdown stalls (not this test's):", *closing, sep="\n  ")

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gui_harness import QLoop, close_station
+from gui_harness import QLoop
 from pytestqt.qtbot import QtBot
-from station_data import DOORS, fill_station
+from station_data import DOORS, fill_station, start_station, stop_station
 
-from enroll_app.ui.app import Station, create_application
+from enroll_app.ui.app import Station
 from enroll_app.ui.records_model import PAGE_SIZE
 from enroll_app.ui.records_view import RecordsView
 
@@ -26,10 +26,9 @@ def filled() -> None:
 
 @pytest.fixture
 def station(filled: None, qloop: QLoop) -> Iterator[Station]:
-    opened = Station.open(create_application())
+    opened = start_station(qloop)
     yield opened
-    qloop.run(opened.context.station.face_engine(), timeout=60)
-    close_station(opened, qloop)
+    stop_station(opened, qloop)
 
 
 def _page(station: Station, qtbot: QtBot) -> RecordsView:
