@@ -562,7 +562,8 @@ class ImportService:
     """Plans and runs imports, and offboards by list, over one station.
 
     `assessor` defaults to the station's enrollment service (same quality, crop and
-    duplicate checks as the Enroll page). `clock` gives "now" for visitor defaults.
+    duplicate checks as the Enroll page). `clock` gives "now" for visitor defaults, which
+    follow `visitor_policy` (the station's by default).
     """
 
     def __init__(
@@ -575,7 +576,7 @@ class ImportService:
     ) -> None:
         self._station = station
         self._assessor = assessor
-        self.visitor_policy = visitor_policy or VisitorPolicy()
+        self.visitor_policy = visitor_policy or station.visitor_policy
         self._clock = clock or station.clock
 
     def _enrollment(self) -> PhotoAssessor:

@@ -31,7 +31,7 @@ from enroll_app.services.keys import KeyStore, KeyStoreError
 from enroll_app.services.records import RecordsService
 from enroll_app.services.sync import SyncService
 from enroll_app.services.terminals import TerminalService
-from enroll_app.services.visitors import VisitorSweeper
+from enroll_app.services.visitors import VisitorPolicy, VisitorSweeper
 from enroll_app.store.api import Store
 from enroll_app.terminal.connections import TerminalConnections
 
@@ -50,8 +50,10 @@ class StationServices:
         keys: KeyStore | None = None,
         registry: TerminalRegistry | None = None,
         clock: Callable[[], float] = time.time,
+        visitor_policy: VisitorPolicy | None = None,
     ) -> None:
         self.clock = clock
+        self.visitor_policy = visitor_policy or VisitorPolicy()
         self.pack = pack
         self._db_path = db_path
         self._model_folder = model_folder
@@ -125,7 +127,7 @@ class StationServices:
         self._store = await Store.open_async(self._db_path)
         self._sync = SyncService(self)
         await self._sync.start()
-        self._visitors = VisitorSweeper(self, clock=self.clock)
+        self._visitors = VisitorSweeper(self, self.visitor_policy, clock=self.clock)
         await self._visitors.start()
         self._records = RecordsService(self, clock=self.clock)
         await self._records.start()
