@@ -116,8 +116,8 @@ class SyncSettings:
 
     backoff_base: float = 5.0
     backoff_cap: float = 900.0
-    batch: int = 20
-    pipeline: int = 3
+    batch: int = 50
+    pipeline: int = 4
     idle_poll: float = 30.0
 
 
