@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from enroll_app.face.gallery import Gallery, thresholds_for
 from enroll_app.face.types import FaceError, read_image
+from enroll_app.services.person_fields import check_id_number
 from enroll_app.services.reconcile import check_guard
 from enroll_app.services.visitors import VisitorPolicy, kick_sync, visitor_defaults
 from enroll_app.store.errors import StoreError
@@ -645,6 +646,9 @@ class ImportService:
         if existing is not None and existing.forgetting:
             plan.errors.append(f"person {person_id} is being forgotten; import again later")
         person = self._person_from_row(row, mapping, existing, plan.errors)
+        id_number = check_id_number(_cell(row, mapping, "id_no"))
+        if not id_number.ok:  # a warning only: passports and old cards are imported too
+            plan.warnings.append(f"ID number: {id_number.en}")
         plan.photo = index.find(
             person_id, _cell(row, mapping, "photo"), _cell(row, mapping, "name")
         )

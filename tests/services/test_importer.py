@@ -34,6 +34,7 @@ from enroll_app.store import (
 )
 
 DOORS = [TerminalSerial("SN-IMPORT-A"), TerminalSerial("SN-IMPORT-B")]
+EXCEL_ID_WARNING = "The ID number's check character should be 3: a digit may be mistyped"
 ZH_HEADERS = ["工号", "姓名", "卡号", "身份证号", "有效期至", "次数", "类型"]
 
 
@@ -151,8 +152,8 @@ def staff_sheet(tmp_path: Path) -> tuple[Path, Path]:
         tmp_path / "staff.csv",
         [
             ZH_HEADERS,
-            ["007", "姚明", "123456", "", "2030-12-31", "", "员工"],
-            ["0100", "Player", "", "", "", "10", ""],
+            ["007", "姚明", "123456", "11010519491231002X", "2030-12-31", "", "员工"],
+            ["0100", "Player", "", "110105194912310000", "", "10", ""],
             ["0200", "No Photo", "", "", "", "", ""],
             ["0300", "Blurred", "", "", "", "", ""],
             ["0400", "Same Face", "", "", "", "", "访客"],
@@ -176,6 +177,8 @@ async def test_dry_run_plans_every_row_and_writes_nothing(
     by_id = {row.person_id: row for row in plan.rows}
     assert [row.row_no for row in plan.rows] == [2, 3, 4, 5, 6]
     assert by_id["007"].action == "create"
+    assert by_id["007"].warnings == []
+    assert by_id["0100"].warnings == ["ID number: " + EXCEL_ID_WARNING]
     assert by_id["007"].per_terminal == dict.fromkeys(DOORS, "create")
     assert by_id["007"].photo == photos / "007.jpg"
     assert by_id["0100"].action == "create"
