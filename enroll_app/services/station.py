@@ -29,7 +29,7 @@ from enroll_app.services.discovery import DiscoveryService, TerminalRegistry
 from enroll_app.services.enroll import EnrollmentService
 from enroll_app.services.keys import KeyStore, KeyStoreError
 from enroll_app.services.records import RecordsService
-from enroll_app.services.sync import SyncService
+from enroll_app.services.sync import SyncService, SyncSettings
 from enroll_app.services.terminals import TerminalService
 from enroll_app.services.visitors import VisitorPolicy, VisitorSweeper
 from enroll_app.store.api import Store
@@ -51,6 +51,7 @@ class StationServices:
         registry: TerminalRegistry | None = None,
         clock: Callable[[], float] = time.time,
         visitor_policy: VisitorPolicy | None = None,
+        sync_settings: SyncSettings | None = None,
     ) -> None:
         self.clock = clock
         self.visitor_policy = visitor_policy or VisitorPolicy()
@@ -66,6 +67,7 @@ class StationServices:
         self._gallery: Gallery | None = None
         self._enrollment: EnrollmentService | None = None
         self._sync: SyncService | None = None
+        self._sync_settings = sync_settings
         self._visitors: VisitorSweeper | None = None
         self._records: RecordsService | None = None
         self._started = False
@@ -125,7 +127,7 @@ class StationServices:
         if self.keys is None:
             self.keys, self.keys_problem = await asyncio.to_thread(_open_keys)
         self._store = await Store.open_async(self._db_path)
-        self._sync = SyncService(self)
+        self._sync = SyncService(self, self._sync_settings)
         await self._sync.start()
         self._visitors = VisitorSweeper(self, self.visitor_policy, clock=self.clock)
         await self._visitors.start()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from enroll_app.services.discovery import KeyStatus, TerminalRegistry
 from enroll_app.services.station import StationServices
-from enroll_app.services.sync import SyncService, SyncSettings
+from enroll_app.services.sync import SyncSettings
 from enroll_app.simulator import SimulatedTerminal
 from enroll_app.store.records import PersonId, PersonRecord, TerminalSerial
 from enroll_app.terminal.client import TerminalClient
@@ -46,13 +46,12 @@ async def open_station(
     for term in terminals:
         registry.learn(term.host, term.port, DeviceInfo(sn=term.serial), KeyStatus.DEFAULT)
     station = StationServices(
-        db_path=home / "station.db", registry=registry, model_folder=model_folder
+        db_path=home / "station.db",
+        registry=registry,
+        model_folder=model_folder,
+        sync_settings=FAST,
     )
     await station.start(load_engine=False)
-    # The station made a default SyncService; tests want quick retries.
-    await station.sync.aclose()
-    station._sync = SyncService(station, FAST)
-    await station.sync.start()
     return station
 
 
