@@ -130,9 +130,15 @@ def _as_sheet(table: Iterable[tuple[int, list[str]]], source: Path | None) -> Sh
 
 
 def decode_csv(data: bytes) -> str:
-    """CSV bytes as text: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
+    """CSV bytes as text: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode
+    text"), else GB18030 (a superset of GBK, what Chinese Excel saves as "CSV")."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise SheetError("The file starts like UTF-16 text but is damaged") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

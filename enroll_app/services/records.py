@@ -130,6 +130,12 @@ class RecordsService:
 
     on_upload = store
 
+    async def store_many(self, records: Iterable[PassRecord]) -> int:
+        """Store records kept elsewhere (e.g. `PassRecordLog().read()`, the JSON-lines file
+        the receiver wrote before the store took over); returns how many were new."""
+        rows = await self._named([row_from_record(r) for r in records if r.device_sn])
+        return await self._station.store.add_pass_records(rows)
+
     # ---- polling ------------------------------------------------------------------------
 
     async def poll(self, serial: str) -> int:

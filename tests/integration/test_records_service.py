@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 from client_support import client_for, fit_640x480
 
+from enroll_app.services.discovery import PassRecordLog
 from enroll_app.services.station import StationServices
 from enroll_app.simulator import SimulatedTerminal
 from enroll_app.store import PassFilter, PersonId, PersonRecord, TerminalSerial
@@ -128,6 +129,21 @@ async def test_export_writes_every_matching_record_as_csv(
     assert [r[2:4] for r in rows[1:]] == [["007", "姚明"]] * 4
     assert {r[1] for r in rows[1:]} == {serial}
     assert not out.with_name("passes.csv.part").exists()
+
+
+async def test_records_from_the_old_json_lines_log_are_adopted_once(
+    station: StationServices, tmp_path: Path
+) -> None:
+    log = PassRecordLog(tmp_path)
+    await log.store(PassRecord("007", 1_800_000_000.5, 0, "姚明", "SN-OLD", fit_640x480()))
+    await log.store(PassRecord("0100", 1_800_000_100.0, 1, "Ann", "SN-OLD"))
+    assert await station.records.store_many(log.read()) == 2
+    assert await station.records.store_many(log.read()) == 0
+    stored = await station.records.list(PassFilter(serial=TerminalSerial("SN-OLD")))
+    assert [(r.person_id, r.ts, r.pass_type) for r in stored] == [
+        ("0100", 1_800_000_100.0, 1),
+        ("007", 1_800_000_000.5, 0),
+    ]
 
 
 async def test_an_unreachable_terminal_is_reported_not_raised(

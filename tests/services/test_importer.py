@@ -88,6 +88,13 @@ def test_gbk_csv_with_semicolons_is_read(tmp_path: Path) -> None:
     assert sheet.row_numbers == [2, 4]  # the blank line is skipped but numbering stays honest
 
 
+def test_excel_unicode_text_export_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("工号\t姓名\n0001\t赵六\n".encode("utf-16"))
+    sheet = read_sheet(path)
+    assert (sheet.headers, sheet.rows) == (["工号", "姓名"], [["0001", "赵六"]])
+
+
 def test_xlsx_numbers_dates_and_zero_padded_ids(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
