@@ -7,17 +7,23 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from enroll_app.ui.preview_cameras import PROBED_INDEXES, CameraProbe
 from enroll_app.ui.settings import Preferences
 
-CAMERA_SLOTS = 4  # placeholder list until capture enumerates the real cameras
+CAMERA_SLOTS = len(PROBED_INDEXES)  # the webcam indexes offered (first-run wizard too)
 
 
 class SettingsDialog(QDialog):
@@ -74,12 +80,67 @@ class SettingsDialog(QDialog):
     def _capture_group(self) -> QGroupBox:
         group, form = self._group(self.tr("Camera"))
         self.camera = QComboBox()
-        for index in range(CAMERA_SLOTS):
-            self.camera.addItem(self.tr("Camera {number}").format(number=index + 1), index)
+        for index in PROBED_INDEXES:
+            self.camera.addItem(self._camera_title(index), f"webcam:{index}")
+        self.camera.addItem(self.tr("Virtual camera (sample portraits)"), "virtual")
+        self.camera.addItem(self.tr("Image folder…"), "folder")
+        self.camera.addItem(self.tr("Video file…"), "video")
         form.addRow(self.tr("Camera:"), self.camera)
+        form.addRow(self.tr("Folder or file:"), self._camera_path_row())
+        self.camera.currentIndexChanged.connect(self._camera_changed)
         self.auto_capture = QCheckBox(self.tr("Take the photo as soon as every check passes"))
         form.addRow(self.tr("Auto capture:"), self.auto_capture)
+        self.steady = QDoubleSpinBox()
+        self.steady.setRange(0.2, 5.0)
+        self.steady.setSingleStep(0.1)
+        self.steady.setDecimals(1)
+        self.steady.setSuffix(self.tr(" s"))
+        form.addRow(self.tr("Checks pass for:"), self.steady)
+        # Which webcams are connected is only known by opening them: off the UI thread.
+        self._probe = CameraProbe(self._cameras_found, self)
+        self._probe.start()
         return group
+
+    def _camera_title(self, index: int, found: bool | None = None) -> str:
+        title = self.tr("Camera {number}").format(number=index + 1)
+        return title if found is not False else self.tr("{camera} (not found)").format(camera=title)
+
+    def _camera_path_row(self) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.camera_path = QLineEdit()
+        self.browse = QPushButton(self.tr("Browse…"))
+        self.browse.clicked.connect(self._browse)
+        layout.addWidget(self.camera_path, 1)
+        layout.addWidget(self.browse)
+        return row
+
+    def _camera_changed(self) -> None:
+        virtual_file = self.camera.currentData() in ("folder", "video")
+        self.camera_path.setEnabled(virtual_file)
+        self.browse.setEnabled(virtual_file)
+
+    def _browse(self) -> None:
+        chooser = QFileDialog(self, self.tr("Choose the virtual camera's pictures"))
+        if self.camera.currentData() == "folder":
+            chooser.setFileMode(QFileDialog.FileMode.Directory)
+        else:
+            chooser.setNameFilter(self.tr("Videos (*.mp4 *.avi *.mkv *.mov)"))
+        chooser.fileSelected.connect(self.camera_path.setText)
+        chooser.open()  # not exec(): the loop keeps running
+
+    def _cameras_found(self, found: list[int]) -> None:
+        for row in range(self.camera.count()):
+            data = str(self.camera.itemData(row))
+            if data.startswith("webcam:"):
+                index = int(data.split(":")[1])
+                self.camera.setItemText(row, self._camera_title(index, index in found))
+
+    def done(self, result: int) -> None:
+        """Close; a probe still running gets a moment to finish (it has no cancel)."""
+        self._probe.wait(0.5)
+        super().done(result)
 
     def _terminals_group(self) -> QGroupBox:
         group, form = self._group(self.tr("Terminals"))
@@ -125,8 +186,12 @@ class SettingsDialog(QDialog):
         """Fill the form from `preferences`."""
         _select(self.language, preferences.language)
         _select(self.theme, preferences.theme)
-        _select(self.camera, preferences.camera_index)
+        camera = preferences.camera_source
+        _select(self.camera, f"webcam:{preferences.camera_index}" if camera == "webcam" else camera)
+        self.camera_path.setText(preferences.camera_path)
+        self._camera_changed()
         self.auto_capture.setChecked(preferences.auto_capture)
+        self.steady.setValue(preferences.steady_ms / 1000)
         self.receiver_port.setValue(preferences.receiver_port)
         self.visitor_end_hour.setValue(preferences.visitor_end_hour)
 
@@ -135,11 +200,18 @@ class SettingsDialog(QDialog):
         return Preferences(
             language=str(self.language.currentData()),
             theme=str(self.theme.currentData()),
-            camera_index=int(self.camera.currentData()),
+            camera_index=self._camera_index(),
+            camera_source=str(self.camera.currentData()).split(":")[0],
+            camera_path=self.camera_path.text().strip(),
             auto_capture=self.auto_capture.isChecked(),
+            steady_ms=round(self.steady.value() * 1000),
             receiver_port=self.receiver_port.value(),
             visitor_end_hour=self.visitor_end_hour.value(),
         )
+
+    def _camera_index(self) -> int:
+        data = str(self.camera.currentData())
+        return int(data.split(":")[1]) if data.startswith("webcam:") else self._initial.camera_index
 
 
 def _select(combo: QComboBox, value: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from enroll_app.camera.capture import CameraState
 from enroll_app.camera.sources import CameraUnavailable, Image, ImageFolderSource
 from enroll_app.simulator.camera import FRAMES_DIR
+from enroll_app.store.records import Embedding, PersonId, PersonKind, PersonRecord
 from enroll_app.ui.context import AppContext
 from enroll_app.ui.preview import CaptureResult, PreviewPresenter, PreviewView
 from enroll_app.ui.settings import StationSettings
@@ -174,3 +176,37 @@ def test_a_lost_camera_is_said_and_recovers(
     assert view.status_text() == ""
     presenter.stop()
     assert not _preview_threads()
+
+
+def test_a_returning_person_is_recognised_and_their_record_offered(
+    context: AppContext, qloop: QLoop, qtbot: QtBot
+) -> None:
+    station = qloop.run(context.station_ready(), timeout=30)
+    engine = qloop.run(station.face_engine(), timeout=30)
+    faces = engine.analyse(cv2.imread(str(GOOD_PORTRAIT)), embedding=True)
+    assert faces[0].embedding is not None
+    until = time.time() + 86_400
+    visitor = PersonRecord(
+        id=PersonId("V-0042"),
+        name="Wang Fang",
+        end_ts=until,
+        kind=PersonKind.VISITOR,
+        embedding=Embedding.from_array(engine.pack_name, faces[0].embedding),
+    )
+    qloop.run(station.store.save_person(visitor, [], "test"))
+    presenter, view = _preview(context, qtbot)
+    with qtbot.waitSignal(
+        presenter.returning_person, timeout=WAIT_MS, check_params_cb=lambda p: p is not None
+    ) as known:
+        presenter.start(ImageFolderSource([GOOD_PORTRAIT]))
+    person = known.args[0]
+    assert (person.person_id, person.name, person.valid_until) == ("V-0042", "Wang Fang", until)
+    assert person.similarity > 0.9  # the same picture
+    assert view.card.isVisible()
+    assert "Wang Fang" in view.card.label.text()
+    assert "V-0042" in view.card.label.text()
+    assert "valid until" in view.card.label.text()
+    with qtbot.waitSignal(view.open_person) as opened:
+        qtbot.mouseClick(view.card.open_button, Qt.MouseButton.LeftButton)
+    assert opened.args == ["V-0042"]
+    presenter.stop()
