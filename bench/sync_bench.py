@@ -38,18 +38,17 @@ from bench.sync_common import (
     Fleet,
     FleetTerminal,
     fields_of,
+    fill_store,
     make_person,
     photos,
     read_terminal,
     set_faults,
 )
 from enroll_app.services.delivery import terminal_person
-from enroll_app.services.discovery import KeyStatus, TerminalRegistry
+from enroll_app.services.discovery import TerminalRegistry
 from enroll_app.services.station import StationServices
-from enroll_app.store.api import Store
-from enroll_app.store.records import PersonRecord, TerminalSerial
+from enroll_app.store.records import PersonRecord
 from enroll_app.terminal.client import TerminalClient
-from enroll_app.terminal.records import DeviceInfo
 
 Plan = list[tuple[PersonRecord, FleetTerminal]]
 
@@ -63,23 +62,6 @@ def plan(persons: int, terminals: list[FleetTerminal], targets: str) -> Plan:
         chosen = terminals if targets == "all" else [terminals[n % len(terminals)]]
         out += [(record, term) for term in chosen]
     return out
-
-
-async def fill_store(home: Path, deliveries: Plan, terminals: list[FleetTerminal]) -> None:
-    """Register the terminals and save every person with its outbox entries (not timed)."""
-    registry = TerminalRegistry(home / "terminals.json")
-    for term in terminals:
-        registry.learn(term.host, term.port, DeviceInfo(sn=term.serial), KeyStatus.DEFAULT)
-    targets: dict[str, list[TerminalSerial]] = defaultdict(list)
-    records: dict[str, PersonRecord] = {}
-    for record, term in deliveries:
-        targets[record.id].append(TerminalSerial(term.serial))
-        records[record.id] = record
-    async with await Store.open_async(home / "station.db") as store:
-        for term in terminals:
-            await store.upsert_terminal(TerminalSerial(term.serial), term.host, term.port)
-        for person_id, record in records.items():
-            await store.save_person(record, targets[person_id], "bench")
 
 
 async def run_sync(home: Path) -> float:

@@ -19,13 +19,17 @@ import os
 import subprocess
 import sys
 import threading
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from enroll_app.services.discovery import KeyStatus, TerminalRegistry
 from enroll_app.simulator import EngineJudge, FaceVerdict, SimConfig, SimulatedTerminal
-from enroll_app.store.records import PersonId, PersonRecord
+from enroll_app.store.api import Store
+from enroll_app.store.records import PersonId, PersonRecord, TerminalSerial
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.errors import PersonNotFound
+from enroll_app.terminal.records import DeviceInfo
 
 REPO = Path(__file__).resolve().parents[1]
 FRAMES = REPO / "enroll_app" / "simulator" / "frames"
@@ -117,6 +121,25 @@ async def read_terminal(term: FleetTerminal, key: str = "abc") -> dict[str, tupl
                 digest,
             )
         return out
+
+
+async def fill_store(
+    home: Path, deliveries: list[tuple[PersonRecord, FleetTerminal]], terminals: list[FleetTerminal]
+) -> None:
+    """Register the terminals and save every person with its outbox entries (not timed)."""
+    registry = TerminalRegistry(home / "terminals.json")
+    for term in terminals:
+        registry.learn(term.host, term.port, DeviceInfo(sn=term.serial), KeyStatus.DEFAULT)
+    targets: dict[str, list[TerminalSerial]] = defaultdict(list)
+    records: dict[str, PersonRecord] = {}
+    for record, term in deliveries:
+        targets[record.id].append(TerminalSerial(term.serial))
+        records[record.id] = record
+    async with await Store.open_async(home / "station.db") as store:
+        for term in terminals:
+            await store.upsert_terminal(TerminalSerial(term.serial), term.host, term.port)
+        for person_id, record in records.items():
+            await store.save_person(record, targets[person_id], "bench")
 
 
 class Fleet:
