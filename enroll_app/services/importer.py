@@ -615,7 +615,8 @@ class ImportService:
         through quality, crop and the duplicate search against the station and the rows
         above it. A duplicate face of a different id, a bad photo, a repeated id or a
         value a terminal would refuse makes the row an error; the others are create /
-        update / unchanged, also per terminal. Raises `SheetError` for an unusable mapping.
+        update / unchanged, also per terminal. Cancelling stops early: the plan then holds
+        the rows decided so far. Raises `SheetError` for an unusable mapping.
         """
         if problems := check_mapping(sheet.headers, mapping):
             raise SheetError("; ".join(problems))
@@ -634,6 +635,8 @@ class ImportService:
                 await self._check_photo(plan, state)
             if plan.action != "error":
                 await self._decide(plan, serials, placements.get(PersonId(plan.person_id), []))
+            else:
+                plan.per_terminal = dict.fromkeys(serials, "error")
             planned.append(plan)
             if on_progress is not None:
                 on_progress(ImportProgress("plan", len(planned), len(sheet.rows), number,
@@ -662,7 +665,7 @@ class ImportService:
             plan.errors.append(f"photo {_cell(row, mapping, 'photo')} is not in the photo folder")
         # Every imported person needs a face: terminals refuse persons without one, and the
         # duplicate search cannot protect the station from a person it cannot see.
-        if plan.photo is None and (existing is None or not existing.has_photo):
+        elif plan.photo is None and (existing is None or not existing.has_photo):
             where = index.folder or "the photo folder"
             plan.errors.append(f"no photo for {person_id or 'this row'} in {where}")
         plan.person = person

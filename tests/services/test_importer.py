@@ -190,7 +190,8 @@ async def test_dry_run_plans_every_row_and_writes_nothing(
     assert by_id["007"].photo == photos / "007.jpg"
     assert by_id["0100"].action == "create"
     assert by_id["0200"].action == "error"
-    assert "no photo" in by_id["0200"].errors[0]
+    assert by_id["0200"].errors == [f"no photo for 0200 in {photos}"]
+    assert by_id["0200"].per_terminal == dict.fromkeys(DOORS, "error")
     assert by_id["0300"].action == "error"
     assert "blurred" in " ".join(by_id["0300"].errors).lower()
     assert by_id["0400"].action == "error"
