@@ -1,7 +1,8 @@
 """Which terminals the station knows: scanning, manual add, heartbeats, online/offline.
 
 A terminal's identity is its serial number. The registry follows it when its address changes
-(DHCP) and keeps it as JSON under `station_home()` (identity and address only: never a key).
+(DHCP) and keeps it as JSON under `station_home()` (identity and address only: never a key);
+given a `BlockingWorker`, it writes that file on the worker's thread, never on the event loop's.
 Online means seen (a heartbeat or a successful call) within `offline_after` seconds, measured
 with an injectable clock.
 """
@@ -23,6 +24,7 @@ from typing import Any
 
 from enroll_app.home import station_home
 from enroll_app.services.keys import KeyStore
+from enroll_app.services.worker import BlockingWorker
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.errors import KeyRejected, TerminalError
 from enroll_app.terminal.protocol import DEFAULT_KEY, DEFAULT_PORT
@@ -128,6 +130,10 @@ class TerminalRegistry:
 
     Listeners added with `subscribe` are called with a serial whenever that terminal changes
     (including going online or offline, noticed by `check_online`).
+
+    The file is read once, in the constructor (at start). Without a `worker` changes are
+    written at once on the calling thread (the command line); with one, each change is
+    written in the background, in order, and `await flush()` waits for those writes.
     """
 
     def __init__(
@@ -136,14 +142,22 @@ class TerminalRegistry:
         *,
         clock: Clock = time.time,
         offline_after: float = DEFAULT_OFFLINE_AFTER,
+        worker: BlockingWorker | None = None,
     ) -> None:
         self._path = path if path is not None else station_home() / REGISTRY_FILE
         self._clock = clock
         self.offline_after = offline_after
-        self._terminals: dict[str, KnownTerminal] = {}
+        self._worker = worker
+        self._terminals: dict[str, KnownTerminal] = {
+            t.serial: t for t in _read_registry(self._path)
+        }
         self._online: dict[str, bool] = {}
         self._listeners: list[Callable[[str], None]] = []
-        self._load()
+
+    async def flush(self) -> None:
+        """Return once every change so far is written to disk."""
+        if self._worker is not None:
+            await self._worker.drain()
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -272,27 +286,43 @@ class TerminalRegistry:
 
     # ---- persistence -----------------------------------------------------------------------
 
-    def _load(self) -> None:
-        try:
-            raw = json.loads(self._path.read_text(encoding="utf-8"))
-            entries = raw["terminals"]
-            for entry in entries:
-                terminal = _from_json(entry)
-                self._terminals[terminal.serial] = terminal
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            # Keep the unreadable file for the support desk; start with what could be read.
-            backup = self._path.with_suffix(".unreadable.json")
-            with contextlib.suppress(OSError):
-                os.replace(self._path, backup)
-            log.warning("terminal list %s was unreadable (%s); kept as %s", self._path, exc, backup)
-
     def _save(self) -> None:
         data = {"version": 1, "terminals": [_persisted(t) for t in self._terminals.values()]}
-        tmp = self._path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self._path)
+        if self._worker is None:
+            _write_registry(self._path, data)
+            return
+        written = self._worker.submit(_write_registry, self._path, data)
+        written.add_done_callback(_log_failed_write)
+
+
+def _read_registry(path: Path) -> list[KnownTerminal]:
+    """The terminals stored at `path`; an unreadable file is kept aside for the support desk."""
+    terminals: list[KnownTerminal] = []
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        for entry in raw["terminals"]:
+            terminals.append(_from_json(entry))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        # Start with what could be read; keep the file for the support desk.
+        backup = path.with_suffix(".unreadable.json")
+        with contextlib.suppress(OSError):
+            os.replace(path, backup)
+        log.warning("terminal list %s was unreadable (%s); kept as %s", path, exc, backup)
+    return terminals
+
+
+def _write_registry(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _log_failed_write(written: asyncio.Future[None]) -> None:
+    # The list in memory stays right; the next change writes it again.
+    if not written.cancelled() and written.exception() is not None:
+        log.warning("terminal list not saved: %s", written.exception())
 
 
 def _display_order(terminal: KnownTerminal) -> tuple[str, tuple[int, ...], int, str]:
@@ -349,7 +379,7 @@ class DiscoveryService:
         networks: Callable[[], list[ipaddress.IPv4Network]] = local_networks,
     ) -> None:
         self.registry = registry
-        self._keys = keys
+        self.keys = keys
         self._client_factory = client_factory
         self._networks = networks
 
@@ -391,7 +421,7 @@ class DiscoveryService:
         Never calls `open`. With `strict`, a terminal that does not answer raises its
         TerminalError; otherwise it is reported with `sn` None.
         """
-        keys = self._candidates(host, port)
+        keys = await self._candidates(host, port)
         if extra_key:
             keys = [extra_key, *(k for k in keys if k != extra_key)]
         for key in keys:
@@ -403,7 +433,7 @@ class DiscoveryService:
                 if strict:
                     raise
                 return Discovered(host, port, None)
-            self._learn(host, port, info, key)
+            await self._learn(host, port, info, key)
             return Discovered(host, port, info.sn or None, info.name, True, info.apk_version)
         self._mark_rejected(host, port)
         return Discovered(host, port, None)
@@ -423,19 +453,19 @@ class DiscoveryService:
         ) as client:
             return await client.get_device_info()
 
-    def _candidates(self, host: str, port: int) -> list[str]:
-        if self._keys is None:
+    async def _candidates(self, host: str, port: int) -> list[str]:
+        if self.keys is None:
             return [DEFAULT_KEY]
         here = self.registry.find(host, port)
         serials = [here.serial] if here else []
         serials += [s for s in self.registry.serials() if s not in serials]
-        return self._keys.candidates(serials)
+        return await self.keys.candidates(serials)
 
-    def _learn(self, host: str, port: int, info: DeviceInfo, key: str) -> None:
+    async def _learn(self, host: str, port: int, info: DeviceInfo, key: str) -> None:
         if not info.sn:
             return
-        if self._keys is not None:
-            self._keys.remember_working(info.sn, key)
+        if self.keys is not None:
+            await self.keys.remember_working(info.sn, key)
         status = KeyStatus.DEFAULT if key == DEFAULT_KEY else KeyStatus.OK
         self.registry.learn(host, port, info, status)
 
@@ -463,8 +493,9 @@ class PassRecordLog:
     called after each record is safely written.
     """
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, worker: BlockingWorker | None = None) -> None:
         self._folder = folder if folder is not None else station_home()
+        self._worker = worker
         self._lock = asyncio.Lock()
         self.listeners: list[Callable[[PassRecord], None]] = []
 
@@ -474,9 +505,15 @@ class PassRecordLog:
         return self._folder / RECORDS_FILE
 
     async def store(self, record: PassRecord) -> None:
-        """Write `record` durably (in a worker thread); raises OSError when the disk refuses."""
+        """Write `record` durably (on the worker's thread, or a thread of the default pool).
+
+        Raises OSError when the disk refuses.
+        """
         async with self._lock:
-            await asyncio.to_thread(self._write, record)
+            if self._worker is not None:
+                await self._worker.run(self._write, record)
+            else:
+                await asyncio.to_thread(self._write, record)
         for listener in list(self.listeners):
             listener(record)
 

@@ -65,8 +65,8 @@ class TerminalService:
     """The terminal management use cases over the registry, the key store and the client.
 
     Runs on the event loop; holds no UI state. `clock` is this PC's wall clock (epoch s).
-    Without a key store (no usable keyring) only the factory key is tried and keys cannot
-    be changed.
+    Without a key store only the factory key is tried; without one that remembers keys (no
+    secure keyring on this PC) keys cannot be changed: a new key would be lost on quit.
     """
 
     def __init__(
@@ -175,14 +175,14 @@ class TerminalService:
         terminal = self.registry.get(serial)
         current = await self._working_key(terminal)
         # Kept before asking: if the reply is lost, the terminal may hold the new key already.
-        keys.set_pending(serial, new_key)
+        await keys.set_pending(serial, new_key)
         try:
             async with self._client(terminal, current) as client:
                 await client.set_device_key(new_key)
         except TerminalUnreachable:
             log.info("setDeviceKey of %s got no reply; checking the new key", serial)
         except TerminalError:
-            keys.clear_pending(serial)  # refused: the terminal kept its old key
+            await keys.clear_pending(serial)  # refused: the terminal kept its old key
             raise
         return await self._confirm(terminal, new_key)
 
@@ -206,13 +206,20 @@ class TerminalService:
                 progress(done, len(targets))
         return results
 
-    def set_site_key(self, key: str) -> None:
+    async def set_site_key(self, key: str) -> None:
         """Store the site key (used for every terminal without a key of its own)."""
-        self._key_store().set_site_key(key)
+        await self._key_store().set_site_key(key)
+
+    @property
+    def keys_can_change(self) -> bool:
+        """False without a key store that remembers keys: a new key would be lost on quit."""
+        return self.keys is not None and self.keys.remembers
 
     def _key_store(self) -> KeyStore:
-        if self.keys is None:
-            raise KeyStoreError("Keys cannot be changed: this PC has no usable keyring")
+        if self.keys is None or not self.keys.remembers:
+            raise KeyStoreError(
+                "Keys cannot be changed: this PC has no secure key store to remember them"
+            )
         return self.keys
 
     async def _confirm(self, terminal: KnownTerminal, new_key: str) -> RotationResult:
@@ -220,9 +227,9 @@ class TerminalService:
             async with self._client(terminal, new_key) as client:
                 await client.get_time()
         except TerminalError as exc:
-            self._key_store().set_pending(terminal.serial, new_key)
+            await self._key_store().set_pending(terminal.serial, new_key)
             return self._unconfirmed(terminal.serial, exc.operator_text)
-        self._key_store().set_key(terminal.serial, new_key)
+        await self._key_store().set_key(terminal.serial, new_key)
         self.registry.update(terminal.serial, key_status=KeyStatus.OK, problem="")
         self.registry.seen(terminal.serial)
         return RotationResult(terminal.serial, True, "The new key is set and works")
@@ -265,7 +272,7 @@ class TerminalService:
         """
         terminal = self.registry.get(serial)
         rejected: KeyRejected | None = None
-        candidates = self.keys.candidates([serial]) if self.keys else [DEFAULT_KEY]
+        candidates = await self.keys.candidates([serial]) if self.keys else [DEFAULT_KEY]
         for key in candidates:
             try:
                 async with self._client(terminal, key) as client:
@@ -273,7 +280,7 @@ class TerminalService:
             except KeyRejected as exc:
                 rejected = exc
                 continue
-            self._worked(serial, key)
+            await self._worked(serial, key)
             return result
         self.registry.update(
             serial,
@@ -290,9 +297,9 @@ class TerminalService:
 
         return await self._with_key(terminal.serial, probe)
 
-    def _worked(self, serial: str, key: str) -> None:
+    async def _worked(self, serial: str, key: str) -> None:
         if self.keys is not None:
-            self.keys.remember_working(serial, key)
+            await self.keys.remember_working(serial, key)
         status = KeyStatus.DEFAULT if key == DEFAULT_KEY else KeyStatus.OK
         self.registry.update(serial, key_status=status, last_seen=self.registry.now())
 

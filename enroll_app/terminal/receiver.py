@@ -149,6 +149,11 @@ class UploadReceiver:
         self._stats = ReceiverStats()
 
     @property
+    def host(self) -> str:
+        """The address it listens on ("0.0.0.0": every network of this PC)."""
+        return self._host
+
+    @property
     def port(self) -> int:
         """The port it listens on (the real one once started with port 0)."""
         return self._port
@@ -174,7 +179,8 @@ class UploadReceiver:
             await site.start()
         except OSError as exc:
             await runner.cleanup()
-            raise OSError(exc.errno, f"cannot listen on port {self._port}: {exc.strerror}") from exc
+            text = f"cannot listen on port {self._port} of {self._host}: {exc.strerror}"
+            raise OSError(exc.errno, text) from exc
         self._port = _bound_port(runner) or self._port
         self._runner = runner
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 from enroll_app import __version__, logs
 from enroll_app.home import station_path
 from enroll_app.ui.context import AppContext
+from enroll_app.ui.first_run import FirstRunPresenter
 from enroll_app.ui.i18n import install_translators, remove_translators, resolve_language
 from enroll_app.ui.main_window import MainWindow
 from enroll_app.ui.pages import install_pages
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 APP_NAME = "Enroll Station"
 LOG_FILE = "station.log"
+UI_SWITCH_INTERVAL = 0.001  # seconds a thread may hold the GIL while the UI thread waits
 
 
 def log_path() -> Path:
@@ -49,6 +51,11 @@ def configure_logging() -> None:
 
 def create_application(argv: Sequence[str] = ()) -> QApplication:
     """The QApplication, set up for high-DPI screens and a shutdown we control."""
+    # Background threads (face engine, demo terminals, disk work) run Python too. Each time the
+    # UI thread waits on a socket or a file it hands them the GIL and, by default, waits up to
+    # 5 ms to get it back: a loop step with ten such calls stalls for 50 ms. 1 ms keeps the UI
+    # responsive at a small cost to the background work's throughput.
+    sys.setswitchinterval(UI_SWITCH_INTERVAL)
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         app = existing
@@ -80,6 +87,7 @@ class Station:
         self.window = MainWindow(apply_theme(app, preferences.theme))
         install_pages(self.window, self.context)
         self.presenter = ShellPresenter(self.context, self.window, app, log_path())
+        self.first_run = FirstRunPresenter(self.context, self.window, self.presenter.start_demo)
         self.presenter.restore_window()
         self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.window.closed.connect(self._window_closed)
@@ -93,6 +101,7 @@ class Station:
         """Show the window, then start the demo or offer it."""
         self.window.show()
         logger.info("main window shown")
+        self.first_run.start(demo=demo)  # before the shell marks the first start as done
         self.presenter.start(demo=demo)
 
     async def wait_closed(self) -> None:

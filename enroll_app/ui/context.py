@@ -3,8 +3,9 @@
 Create one per application (`AppContext(settings)`), hand it to every page factory, and
 `await context.aclose()` once when the window has closed. Services plug in like this::
 
-    receiver = HeartbeatReceiver(port=context.settings.preferences.receiver_port)
-    context.tasks.start(receiver.start(), label=...)
+    preferences = context.settings.preferences
+    receiver = UploadReceiver(..., host=preferences.receiver_host, port=preferences.receiver_port)
+    context.tasks.start(receiver.start, label=...)
     context.on_shutdown(ShutdownStage.CLIENTS, receiver.aclose)
     receiver.changed = lambda: context.set_terminal_counts(online, offline)
 
@@ -22,7 +23,9 @@ from collections.abc import Awaitable, Callable
 from PySide6.QtCore import QObject, Signal
 
 from enroll_app.services.demo import DemoTerminal, DemoTerminals
+from enroll_app.services.discovery import TerminalRegistry
 from enroll_app.services.station import StationServices
+from enroll_app.services.worker import BlockingWorker
 from enroll_app.ui.settings import StationSettings
 from enroll_app.ui.tasks import TaskRunner
 
@@ -56,7 +59,11 @@ class AppContext(QObject):
         self._closed = False
         self.on_shutdown(ShutdownStage.CLIENTS, self.stop_demo, name="demo terminals")
         # Store, keys, connection pool, face engine, gallery: opened on first `station_ready()`.
-        self.station = StationServices()
+        # Disk and keyring work of the UI's services runs here, never on the UI thread.
+        # Registered before the store: within a stage the last registered closes first.
+        self.worker = BlockingWorker("station-io")
+        self.on_shutdown(ShutdownStage.STORE, self.worker.aclose, name="disk thread")
+        self.station = StationServices(registry=TerminalRegistry(worker=self.worker))
         self._station_start: asyncio.Task[None] | None = None
         self.on_shutdown(ShutdownStage.CLIENTS, self.station.connections.aclose, name="pool")
         self.on_shutdown(ShutdownStage.STORE, self.station.aclose, name="station services")
@@ -71,6 +78,10 @@ class AppContext(QObject):
         if (online, offline) != self._counts:
             self._counts = (online, offline)
             self.terminals_changed.emit(online, offline)
+
+    def report_problem(self, text: str) -> None:
+        """Show an expected problem in the status bar (e.g. a service that could not start)."""
+        self.tasks.problem.emit(text)
 
     def on_shutdown(self, stage: ShutdownStage, closer: Closer, *, name: str = "") -> None:
         """Register `closer` to be awaited on quit, after every closer of an earlier stage."""
@@ -102,6 +113,11 @@ class AppContext(QObject):
             return
         self._closed = True
         await self.tasks.aclose()
+        starting = self._station_start
+        if starting is not None and not starting.done():
+            # A start still under way would go on opening services after they were closed.
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
         # Within a stage, last registered closes first: later services sit on earlier ones.
         ordered = sorted(enumerate(self._closers), key=lambda item: (item[1][0], -item[0]))
         for _, (stage, name, closer) in ordered:

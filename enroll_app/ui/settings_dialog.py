@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from enroll_app.ui.preview_cameras import PROBED_INDEXES, CameraProbe
-from enroll_app.ui.settings import Preferences
+from enroll_app.ui.settings import EVERY_NETWORK, THIS_PC_ONLY, Preferences
 
 CAMERA_SLOTS = len(PROBED_INDEXES)  # the webcam indexes offered (first-run wizard too)
 
@@ -147,6 +147,10 @@ class SettingsDialog(QDialog):
         self.receiver_port = QSpinBox()
         self.receiver_port.setRange(1024, 65535)
         form.addRow(self.tr("Receiver port:"), self.receiver_port)
+        self.receiver_host = QComboBox()
+        self.receiver_host.addItem(self.tr("Every network of this PC"), EVERY_NETWORK)
+        self.receiver_host.addItem(self.tr("This PC only (demo terminals)"), THIS_PC_ONLY)
+        form.addRow(self.tr("Accept uploads from:"), self.receiver_host)
         note = QLabel(self.tr("Terminals send heartbeats and pass records to this port."))
         note.setObjectName("Muted")
         note.setWordWrap(True)
@@ -193,6 +197,10 @@ class SettingsDialog(QDialog):
         self.auto_capture.setChecked(preferences.auto_capture)
         self.steady.setValue(preferences.steady_ms / 1000)
         self.receiver_port.setValue(preferences.receiver_port)
+        if self.receiver_host.findData(preferences.receiver_host) < 0:
+            # An address set in the settings file by hand: shown as it is, kept as it is.
+            self.receiver_host.addItem(preferences.receiver_host, preferences.receiver_host)
+        _select(self.receiver_host, preferences.receiver_host)
         self.visitor_end_hour.setValue(preferences.visitor_end_hour)
 
     def preferences(self) -> Preferences:
@@ -206,6 +214,7 @@ class SettingsDialog(QDialog):
             auto_capture=self.auto_capture.isChecked(),
             steady_ms=round(self.steady.value() * 1000),
             receiver_port=self.receiver_port.value(),
+            receiver_host=str(self.receiver_host.currentData()),
             visitor_end_hour=self.visitor_end_hour.value(),
         )
 

@@ -106,7 +106,7 @@ class ShellPresenter(QObject):
         """Start three simulated terminals in the background."""
         self.window.hide_banner(WELCOME_BANNER)
         self.context.tasks.start(
-            self.context.start_demo(),
+            self.context.start_demo,
             label=self.tr("Starting demo terminals"),
             on_success=self._demo_started,
             on_error=self._demo_failed,
@@ -115,7 +115,7 @@ class ShellPresenter(QObject):
     def stop_demo(self) -> None:
         """Stop the simulated terminals."""
         self.window.hide_banner(DEMO_BANNER)
-        self.context.tasks.start(self.context.stop_demo(), label=self.tr("Stopping demo terminals"))
+        self.context.tasks.start(self.context.stop_demo, label=self.tr("Stopping demo terminals"))
 
     def _demo_started(self, terminals: list[DemoTerminal]) -> None:
         where = ", ".join(f"{t.host}:{t.port}" for t in terminals)
@@ -143,7 +143,7 @@ class ShellPresenter(QObject):
 
     def edit_settings(self) -> None:
         """Open the settings dialog (window-modal, awaited, never `exec()`)."""
-        self.context.tasks.start(self._edit_settings(), label="")
+        self.context.tasks.start(self._edit_settings, label="")
 
     async def _edit_settings(self) -> None:
         before = self.context.settings.preferences

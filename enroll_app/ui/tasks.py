@@ -1,8 +1,10 @@
 """`TaskRunner`: the one way UI code starts coroutines; it keeps them, tracks busy state, routes errors.
 
-Runs on the UI thread (the qasync loop). Use from a slot::
+Runs on the UI thread (the qasync loop). Use from a slot, giving the coroutine FUNCTION and its
+arguments (the runner creates the coroutine only once it accepts the job, so a job refused
+while the station closes leaves no coroutine that was never awaited)::
 
-    self._tasks.start(self._refresh(), label=self.tr("Reading terminals"), on_error=self._show)
+    self._tasks.start(self._refresh, serial, label=self.tr("Reading terminals"), on_error=...)
 
 Errors are routed once, here:
 
@@ -24,7 +26,7 @@ import logging
 import traceback
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple, Unpack
 
 from PySide6.QtCore import QObject, Signal
 
@@ -35,6 +37,7 @@ from enroll_app.terminal.errors import TerminalError
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 class OperatorError(Exception):
@@ -101,24 +104,32 @@ class TaskRunner(QObject):
         """True when no job runs."""
         return not self._jobs
 
+    @property
+    def accepting(self) -> bool:
+        """False once the station has begun closing: `start` refuses every job then."""
+        return not self._closed
+
     def start(
         self,
-        coro: Coroutine[Any, Any, T],
+        work: Callable[[Unpack[Ts]], Coroutine[Any, Any, T]],
+        *args: *Ts,
         label: str = "",
-        *,
         on_error: ErrorHandler | None = None,
         on_success: Callable[[T], None] | None = None,
-    ) -> asyncio.Task[T]:
-        """Run `coro` as a job; `label` is what the status bar says while it runs.
+    ) -> asyncio.Task[T] | None:
+        """Run `work(*args)` as a job; `label` is what the status bar says while it runs.
 
-        A job without a label (e.g. one that awaits a dialog) is not shown as background work.
+        Returns the job's task, or None when the station is closing (a late timer or click
+        must not start work, nor show a crash). A job without a label (e.g. one that awaits
+        a dialog) is not shown as background work.
         """
-        task = asyncio.get_running_loop().create_task(coro)
+        if asyncio.iscoroutine(work):
+            work.close()  # never awaited, but never warned about either: the caller's bug
+            raise TypeError("start() takes a coroutine function and its arguments")
         if self._closed:
-            # Shutting down: a late timer or click must not start work, nor show a crash.
             logger.debug("not started, the station is closing: %s", label)
-            task.cancel()
-            return task
+            return None
+        task = asyncio.get_running_loop().create_task(work(*args))
         self._jobs[task] = Job(label=label, task=task, on_error=on_error)
         task.add_done_callback(lambda t: self._finished(t, on_success))
         self._announce()

@@ -6,7 +6,7 @@ import enum
 import re
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression
+from PySide6.QtCore import QCoreApplication, QRegularExpression
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from enroll_app.services.keys import KeyStoreError, check_key
+from enroll_app.services.keys import KeyProblem, key_problem
 from enroll_app.terminal.records import DeviceInfo
+from enroll_app.ui.i18n import QT_TRANSLATE_NOOP
 
 
 class _FormDialog(QDialog):
@@ -130,10 +131,9 @@ class KeyDialog(_FormDialog):
         key = self.new_key.text()
         if not key:
             return self.tr("Type the new key twice")
-        try:
-            check_key(key)
-        except KeyStoreError as exc:
-            return str(exc)
+        problem = key_problem(key)
+        if problem is not None:
+            return key_problem_text(problem)
         if key != self.repeat.text():
             return self.tr("The two keys differ")
         return ""
@@ -146,30 +146,101 @@ class KeyDialog(_FormDialog):
 
 # (protocol name, label, kind, range or choices); kinds: "choice", "float", "int", "text", "hhmm"
 _SETTING_FIELDS: tuple[tuple[str, str, str, Any], ...] = (
-    ("deviceName", "Terminal name", "text", None),
-    ("appWelcomeMsg", "Welcome message (@ = name)", "text", None),
-    ("appFailMsg", "Message when not recognised", "text", None),
-    ("cameraDetectType", "Liveness check", "choice", ((0, "On"), (1, "Off"))),
-    ("faceFeaturePairNumber", "Face match threshold", "float", (0.0, 1.0, 2)),
-    ("idCardFaceFeaturePairNumber", "ID card match threshold", "float", (0.0, 1.0, 2)),
-    ("faceFeaturePairSuccessOrFailWaitTime", "Wait after a result (s)", "float", (0.0, 3600.0, 1)),
+    ("deviceName", QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Terminal name"), "text", None),
     (
-        "openDoorType",
-        "Opens the door on",
+        "appWelcomeMsg",
+        QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Welcome message (@ = name)"),
+        "text",
+        None,
+    ),
+    (
+        "appFailMsg",
+        QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Message when not recognised"),
+        "text",
+        None,
+    ),
+    (
+        "cameraDetectType",
+        QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Liveness check"),
         "choice",
         (
-            (0, "Face"),
-            (1, "ID card"),
-            (2, "Staff number"),
-            (3, "Face and ID card"),
-            (4, "Face and staff number"),
+            (0, QT_TRANSLATE_NOOP("DeviceSettingsDialog", "On")),
+            (1, QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Off")),
         ),
     ),
-    ("openDoorContinueTime", "Door stays open (s)", "float", (0.0, 3600.0, 1)),
-    ("doorType", "Door output", "choice", ((0, "Relay"), (26, "Wiegand 26"), (34, "Wiegand 34"))),
-    ("deviceSoundSize", "Volume", "int", (0, 100)),
-    ("deviceDefendTime", "Daily restart (HH:MM)", "hhmm", None),
+    (
+        "faceFeaturePairNumber",
+        QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Face match threshold"),
+        "float",
+        (0.0, 1.0, 2),
+    ),
+    (
+        "idCardFaceFeaturePairNumber",
+        QT_TRANSLATE_NOOP("DeviceSettingsDialog", "ID card match threshold"),
+        "float",
+        (0.0, 1.0, 2),
+    ),
+    (
+        "faceFeaturePairSuccessOrFailWaitTime",
+        QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Wait after a result (s)"),
+        "float",
+        (0.0, 3600.0, 1),
+    ),
+    (
+        "openDoorType",
+        QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Opens the door on"),
+        "choice",
+        (
+            (0, QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Face")),
+            (1, QT_TRANSLATE_NOOP("DeviceSettingsDialog", "ID card")),
+            (2, QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Staff number")),
+            (3, QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Face and ID card")),
+            (4, QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Face and staff number")),
+        ),
+    ),
+    (
+        "openDoorContinueTime",
+        QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Door stays open (s)"),
+        "float",
+        (0.0, 3600.0, 1),
+    ),
+    (
+        "doorType",
+        QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Door output"),
+        "choice",
+        (
+            (0, QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Relay")),
+            (26, QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Wiegand 26")),
+            (34, QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Wiegand 34")),
+        ),
+    ),
+    ("deviceSoundSize", QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Volume"), "int", (0, 100)),
+    (
+        "deviceDefendTime",
+        QT_TRANSLATE_NOOP("DeviceSettingsDialog", "Daily restart (HH:MM)"),
+        "hhmm",
+        None,
+    ),
 )
+
+
+_KEY_PROBLEMS: dict[KeyProblem, str] = {
+    KeyProblem.EMPTY: QT_TRANSLATE_NOOP("KeyDialog", "The key is empty"),
+    KeyProblem.TOO_LONG: QT_TRANSLATE_NOOP("KeyDialog", "The key is longer than 20 bytes"),
+    KeyProblem.SPACES: QT_TRANSLATE_NOOP(
+        "KeyDialog", "The key must not contain spaces or control characters"
+    ),
+}
+
+
+def _translated(text: str) -> str:
+    """A label of `_SETTING_FIELDS` in the operator's language."""
+    return QCoreApplication.translate("DeviceSettingsDialog", text)
+
+
+def key_problem_text(problem: KeyProblem) -> str:
+    """What is wrong with a key, in the operator's language."""
+    return QCoreApplication.translate("KeyDialog", _KEY_PROBLEMS[problem])
 
 
 class DeviceSettingsDialog(_FormDialog):
@@ -186,14 +257,14 @@ class DeviceSettingsDialog(_FormDialog):
             editor = self._editor(kind, spec, current.get(name))
             self._editors[name] = editor
             self._initial[name] = self._value(name)
-            self.form.addRow(self.tr(label), editor)
+            self.form.addRow(_translated(label), editor)
         self.revalidate()
 
     def _editor(self, kind: str, spec: Any, value: Any) -> QWidget:
         if kind == "choice":
             combo = QComboBox()
             for number, text in spec:
-                combo.addItem(self.tr(text), number)
+                combo.addItem(_translated(text), number)
             index = combo.findData(_as_int(value))
             combo.setCurrentIndex(max(index, 0))
             return combo

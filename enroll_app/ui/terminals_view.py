@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import ipaddress
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVarTuple, Unpack
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -40,21 +44,16 @@ from enroll_app.services.discovery import (
     RegistryError,
     TerminalRegistry,
 )
-from enroll_app.services.keys import KeyStore, KeyStoreError
-from enroll_app.services.terminals import (
-    RotationResult,
-    TerminalService,
-    UploadTargets,
-    describe_key_status,
-)
-from enroll_app.terminal.connections import TerminalConnections
+from enroll_app.services.keys import KeyProblem, KeyStore, KeyStoreError
+from enroll_app.services.terminals import RotationResult, TerminalService, UploadTargets
 from enroll_app.terminal.protocol import DEFAULT_PORT
 from enroll_app.terminal.receiver import UploadReceiver, station_address_for
 from enroll_app.terminal.records import Heartbeat
 from enroll_app.terminal.scan import ScanInputError
 from enroll_app.ui.context import AppContext, ShutdownStage
 from enroll_app.ui.dialogs import ask
-from enroll_app.ui.settings import Preferences
+from enroll_app.ui.i18n import QT_TRANSLATE_NOOP
+from enroll_app.ui.settings import EVERY_NETWORK, Preferences
 from enroll_app.ui.tasks import OperatorError
 from enroll_app.ui.terminal_dialogs import (
     AddTerminalDialog,
@@ -63,7 +62,10 @@ from enroll_app.ui.terminal_dialogs import (
     KeyDialog,
     KeyScope,
     UpdateAppDialog,
+    key_problem_text,
 )
+from enroll_app.ui.theme import colors
+from enroll_app.ui.widgets import NoticeBanner
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,15 @@ ONLINE_COLOR = "#1e8449"
 OFFLINE_COLOR = "#c0392b"
 WARNING_COLOR = "#b9770e"
 _KEY_WARNINGS = frozenset({KeyStatus.DEFAULT, KeyStatus.PENDING, KeyStatus.REJECTED})
+# Marked for lupdate here, translated where shown (`TerminalsModel.tr`).
+_KEY_TEXT: dict[KeyStatus, str] = {
+    KeyStatus.UNKNOWN: QT_TRANSLATE_NOOP("TerminalsModel", "Not checked yet"),
+    KeyStatus.DEFAULT: QT_TRANSLATE_NOOP("TerminalsModel", "Factory key (abc): set a site key"),
+    KeyStatus.OK: QT_TRANSLATE_NOOP("TerminalsModel", "OK"),
+    KeyStatus.PENDING: QT_TRANSLATE_NOOP("TerminalsModel", "New key not confirmed"),
+    KeyStatus.REJECTED: QT_TRANSLATE_NOOP("TerminalsModel", "Key rejected"),
+}
+Ts = TypeVarTuple("Ts")
 
 
 class TerminalsModel(QAbstractTableModel):
@@ -169,7 +180,7 @@ class TerminalsModel(QAbstractTableModel):
             "online": lambda: (
                 self.tr("Online") if self._registry.is_online(t) else self.tr("Offline")
             ),
-            "key": lambda: self.tr(describe_key_status(t.key_status)),
+            "key": lambda: QCoreApplication.translate("TerminalsModel", _KEY_TEXT[t.key_status]),
             "persons": lambda: "" if t.persons is None else f"{t.persons} / {self._capacity}",
             "app": lambda: t.app_version,
             "clock": lambda: "" if t.clock_offset is None else _offset_text(t.clock_offset),
@@ -197,34 +208,33 @@ class TerminalsPresenter(QObject):
     """Runs discovery, the upload receiver and terminal actions for the view. UI thread.
 
     `notice(kind, text)` carries plain-words results and failures ("info" | "error");
-    `default_key_seen` is emitted when a terminal still uses the factory key.
+    `default_key_seen` is emitted when a terminal still uses the factory key; `keys_state`
+    says why keys are not remembered ('' when they are); `receiver_state(ok, text)` tells
+    where heartbeats arrive, or why they cannot. Disk and keyring work runs on the context's
+    worker thread.
     """
 
     notice = Signal(str, str)
     scan_progress = Signal(int, int)
     default_key_seen = Signal()
-    receiver_state = Signal(str)
+    keys_state = Signal(str)
+    receiver_state = Signal(bool, str)
 
-    def __init__(
-        self,
-        context: AppContext,
-        *,
-        registry: TerminalRegistry | None = None,
-        keys: KeyStore | None = None,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self._keys_problem = ""
-        self.registry = registry if registry is not None else TerminalRegistry()
-        self.keys = keys if keys is not None else self._open_keys()
-        self.connections = TerminalConnections()
-        factory = self.connections.client
-        self.discovery = DiscoveryService(self.registry, self.keys, client_factory=factory)
-        self.service = TerminalService(self.registry, self.keys, client_factory=factory)
-        self.records = PassRecordLog()
+        # One list of terminals and one connection pool per station, shared with the services.
+        self.registry = context.station.registry
+        self.worker = context.worker
+        self.keys: KeyStore | None = None  # opened on the worker by start()
+        factory = context.station.connections.client
+        self.discovery = DiscoveryService(self.registry, None, client_factory=factory)
+        self.service = TerminalService(self.registry, None, client_factory=factory)
+        self.records = PassRecordLog(worker=self.worker)
         self.receiver: UploadReceiver | None = None
+        self._ready = asyncio.Event()  # set once the terminal list and the keys are open
         self._refreshing = False
+        self._closed = False
         self._online_timer = QTimer(self)
         self._online_timer.setInterval(ONLINE_CHECK_MS)
         self._online_timer.timeout.connect(self._check_online)
@@ -234,49 +244,70 @@ class TerminalsPresenter(QObject):
         self.registry.subscribe(lambda _serial: self._publish_counts())
         context.demo_terminals_started.connect(self._add_demo_terminals)
         context.settings.changed.connect(self._preferences_changed)
-        context.on_shutdown(ShutdownStage.CLIENTS, self.aclose, name="terminal receiver")
-
-    def _open_keys(self) -> KeyStore | None:
-        try:
-            return KeyStore()
-        except KeyStoreError as exc:
-            self._keys_problem = str(exc)
-            return None
+        context.on_shutdown(ShutdownStage.CLIENTS, self.aclose, name="terminals page")
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the receiver and the background checks."""
+        """Open the terminal list and the keys, then start the receiver and the checks."""
+        if self._closed or not self.context.tasks.accepting:
+            return  # the station closed before the page started
         self._online_timer.start()
         self._refresh_timer.start()
         self._publish_counts()
-        self.run(self._start_receiver(), self.tr("Starting the heartbeat receiver"))
+        self.context.tasks.start(
+            self._open, label=self.tr("Opening the terminal list"), on_error=self._failed
+        )
+
+    async def _open(self) -> None:
+        try:
+            self.keys = await KeyStore.open(self.worker)
+        finally:
+            self._ready.set()  # jobs waiting for the keys go on, with "abc" at least
+        self.discovery.keys = self.service.keys = self.keys
+        self.keys_state.emit("" if self.keys.remembers else self.keys.problem)
+        await self._start_receiver()
         if self.registry.serials():
             self.refresh()
-        if self.keys is None:
-            self.notice.emit("error", self._keys_problem)
 
     async def _start_receiver(self) -> None:
-        port = self.context.settings.preferences.receiver_port
-        receiver = UploadReceiver(self._heartbeat, self.records.store, port=port)
+        preferences = self.context.settings.preferences
+        host, port = preferences.receiver_host, preferences.receiver_port
+        receiver = UploadReceiver(self._heartbeat, self.records.store, host=host, port=port)
         try:
             await receiver.start()
         except OSError as exc:
-            self.receiver_state.emit(
-                self.tr("Heartbeats cannot be received: %1").replace("%1", str(exc))
-            )
-            raise OperatorError(str(exc)) from None
+            # Not a dialog: the station works without heartbeats; the page and status bar say so.
+            text = self._receiver_problem(exc, port)
+            self.receiver_state.emit(False, text)
+            self.context.report_problem(text)
+            return
         self.receiver = receiver
-        self.receiver_state.emit(
-            self.tr("Receiving heartbeats on port %1").replace("%1", str(receiver.port))
+        where = (
+            self.tr("Receiving heartbeats and pass records from this PC only, on port %1")
+            if ipaddress.IPv4Address(host).is_loopback
+            else self.tr("Receiving heartbeats and pass records on port %1")
         )
+        self.receiver_state.emit(True, where.replace("%1", str(receiver.port)))
+
+    def _receiver_problem(self, exc: OSError, port: int) -> str:
+        if exc.errno == errno.EADDRINUSE:
+            text = self.tr(
+                "Port %1 is used by another program, so terminals cannot send heartbeats or "
+                "pass records to this station. Choose another receiver port in Settings."
+            )
+            return text.replace("%1", str(port))
+        return self.tr("Heartbeats cannot be received: %1").replace("%1", str(exc))
 
     def _heartbeat(self, heartbeat: Heartbeat, peer: str) -> None:
         if self.discovery.on_heartbeat(heartbeat, peer):
             # A terminal pointed at this station by someone else: learn who it is.
             terminal = self.registry.get(heartbeat.device_sn)
             self.run(
-                self._identify(terminal.host, terminal.port), self.tr("Reading a new terminal")
+                self._identify,
+                terminal.host,
+                terminal.port,
+                label=self.tr("Reading a new terminal"),
             )
 
     async def _identify(self, host: str, port: int) -> None:
@@ -285,8 +316,15 @@ class TerminalsPresenter(QObject):
             await self._after_contact([found.sn])
 
     def _preferences_changed(self, preferences: Preferences) -> None:
-        if self.receiver is not None and preferences.receiver_port != self.receiver.port:
-            self.run(self._restart_receiver(), self.tr("Restarting the heartbeat receiver"))
+        if self.receiver is None or not self._ready.is_set():
+            if self._ready.is_set():  # it could not start: perhaps it can now
+                self.run(self._start_receiver, label=self.tr("Starting the heartbeat receiver"))
+            return
+        if (preferences.receiver_host, preferences.receiver_port) != (
+            self.receiver.host,
+            self.receiver.port,
+        ):
+            self.run(self._restart_receiver, label=self.tr("Restarting the heartbeat receiver"))
 
     async def _restart_receiver(self) -> None:
         if self.receiver is not None:
@@ -295,20 +333,20 @@ class TerminalsPresenter(QObject):
         await self._start_receiver()
 
     async def aclose(self) -> None:
-        """Stop the timers and the receiver (on quit)."""
+        """Stop the timers and the receiver (on quit; the context closes the pool and disk)."""
+        self._closed = True
         self._online_timer.stop()
         self._refresh_timer.stop()
         if self.receiver is not None:
             await self.receiver.stop()
             self.receiver = None
-        await self.connections.aclose()
 
     # ---- discovery ---------------------------------------------------------------------------
 
     def scan(self, subnets_text: str, port: int = DEFAULT_PORT) -> None:
         """Scan the subnets typed (blank: this PC's networks) on `port`."""
         subnets = [s for s in subnets_text.replace(",", " ").split() if s]
-        self.run(self._scan(subnets, port), self.tr("Looking for terminals"))
+        self.run(self._scan, subnets, port, label=self.tr("Looking for terminals"))
 
     async def _scan(self, subnets: list[str], port: int) -> None:
         found = await self.discovery.discover(subnets, port, progress=self.scan_progress.emit)
@@ -324,7 +362,7 @@ class TerminalsPresenter(QObject):
 
     def add(self, address: str, key: str | None) -> None:
         """Add a terminal by address (and key, if the station does not know it)."""
-        self.run(self._add(address, key), self.tr("Adding %1").replace("%1", address))
+        self.run(self._add, address, key, label=self.tr("Adding %1").replace("%1", address))
 
     async def _add(self, address: str, key: str | None) -> None:
         found = await self.discovery.add(address, key)
@@ -357,7 +395,7 @@ class TerminalsPresenter(QObject):
         if self._refreshing or not self.registry.serials():
             return
         self._refreshing = True
-        self.run(self._refresh_all(), self.tr("Reading the terminals"))
+        self.run(self._refresh_all, label=self.tr("Reading the terminals"))
 
     async def _refresh_all(self) -> None:
         try:
@@ -376,7 +414,7 @@ class TerminalsPresenter(QObject):
 
     def sync_time(self, serial: str) -> None:
         """Set the terminal's clock; reports the offset before and after."""
-        self.run(self._sync_time(serial), self.tr("Setting the clock"))
+        self.run(self._sync_time, serial, label=self.tr("Setting the clock"))
 
     async def _sync_time(self, serial: str) -> None:
         result = await self.service.sync_time(serial)
@@ -390,7 +428,7 @@ class TerminalsPresenter(QObject):
 
     def send_uploads_here(self, serial: str) -> None:
         """Point the terminal's heartbeats and pass records at this station."""
-        self.run(self._send_uploads_here(serial), self.tr("Configuring heartbeats"))
+        self.run(self._send_uploads_here, serial, label=self.tr("Configuring heartbeats"))
 
     async def _send_uploads_here(self, serial: str) -> None:
         if self.receiver is None:
@@ -398,7 +436,7 @@ class TerminalsPresenter(QObject):
                 self.tr("The heartbeat receiver is not running (see the settings for its port)")
             )
         terminal = self.registry.get(serial)
-        heartbeat, record = self.receiver.urls(station_address_for(terminal.host, terminal.port))
+        heartbeat, record = self.receiver.urls(self._station_address(terminal))
         await self.service.configure_uploads(serial, UploadTargets(heartbeat, record))
         self.notice.emit(
             "info",
@@ -406,6 +444,12 @@ class TerminalsPresenter(QObject):
                 "%1", self.display_name(serial)
             ),
         )
+
+    def _station_address(self, terminal: KnownTerminal) -> str:
+        assert self.receiver is not None
+        if self.receiver.host != EVERY_NETWORK:
+            return self.receiver.host  # it listens on that address only
+        return station_address_for(terminal.host, terminal.port)
 
     async def rotate_keys(
         self, serials: list[str], key: str, scope: KeyScope
@@ -416,7 +460,7 @@ class TerminalsPresenter(QObject):
             targets, key, self.context.tasks.progress_callback()
         )
         if scope is KeyScope.SITE:
-            self.service.set_site_key(key)
+            await self.service.set_site_key(key)
         failed = [r for r in results if not r.confirmed]
         if failed:
             details = "; ".join(f"{self.display_name(r.serial)}: {r.message}" for r in failed)
@@ -429,17 +473,15 @@ class TerminalsPresenter(QObject):
 
     def open_door(self, serial: str) -> None:
         """Open the door (after the view confirmed)."""
+        done = self.tr("Door of %1 opened")
         self.run(
-            self._simple(serial, self.service.open_door, self.tr("Door of %1 opened")),
-            self.tr("Opening the door"),
+            self._simple, serial, self.service.open_door, done, label=self.tr("Opening the door")
         )
 
     def reboot(self, serial: str) -> None:
         """Restart the terminal (after the view confirmed)."""
-        self.run(
-            self._simple(serial, self.service.reboot, self.tr("%1 is restarting")),
-            self.tr("Restarting"),
-        )
+        done = self.tr("%1 is restarting")
+        self.run(self._simple, serial, self.service.reboot, done, label=self.tr("Restarting"))
 
     def update_app(self, serial: str, url: str) -> None:
         """Make the terminal download and install its app from `url`."""
@@ -447,10 +489,8 @@ class TerminalsPresenter(QObject):
         async def update(s: str) -> None:
             await self.service.update_app(s, url)
 
-        self.run(
-            self._simple(serial, update, self.tr("%1 is downloading the new app")),
-            self.tr("Updating the app"),
-        )
+        done = self.tr("%1 is downloading the new app")
+        self.run(self._simple, serial, update, done, label=self.tr("Updating the app"))
 
     async def _simple(
         self, serial: str, action: Callable[[str], Coroutine[Any, Any, None]], done: str
@@ -468,21 +508,37 @@ class TerminalsPresenter(QObject):
 
     # ---- running -----------------------------------------------------------------------------
 
-    def run(self, coro: Coroutine[Any, Any, Any], label: str) -> None:
-        """Start `coro` on the task runner; failures become a notice in plain words."""
-        self.context.tasks.start(_as_operator_errors(coro), label, on_error=self._failed)
+    def run(
+        self,
+        work: Callable[[Unpack[Ts]], Coroutine[Any, Any, object]],
+        *args: *Ts,
+        label: str,
+    ) -> None:
+        """Run `work(*args)` on the task runner once the keys are open; failures become a
+        notice in plain words. Nothing starts once the station is closing."""
+        if self._closed:
+            return
+        self.context.tasks.start(self._job, work, args, label=label, on_error=self._failed)
+
+    async def _job(
+        self, work: Callable[[Unpack[Ts]], Coroutine[Any, Any, object]], args: tuple[*Ts]
+    ) -> object:
+        await self._ready.wait()
+        try:
+            return await work(*args)
+        except (RegistryError, KeyStoreError, ScanInputError) as exc:
+            # Our services' own expected errors, shown to the operator rather than as crashes.
+            raise OperatorError(self._operator_text(exc)) from exc
+
+    def _operator_text(self, exc: Exception) -> str:
+        problem = getattr(exc, "problem", None)
+        if isinstance(problem, KeyProblem):
+            return key_problem_text(problem)
+        return str(exc)
 
     def _failed(self, exc: BaseException) -> None:
         text = getattr(exc, "operator_text", None) or str(exc) or type(exc).__name__
         self.notice.emit("error", text)
-
-
-async def _as_operator_errors(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Our services' own expected errors, shown to the operator rather than as crashes."""
-    try:
-        return await coro
-    except (RegistryError, KeyStoreError, ScanInputError) as exc:
-        raise OperatorError(str(exc)) from exc
 
 
 class TerminalsView(QWidget):
@@ -497,7 +553,8 @@ class TerminalsView(QWidget):
         presenter.scan_progress.connect(self._show_progress)
         presenter.default_key_seen.connect(self._offer_site_key)
         self._build()
-        presenter.receiver_state.connect(self.receiver_label.setText)
+        presenter.receiver_state.connect(self._show_receiver_state)
+        presenter.keys_state.connect(self._show_keys_state)
         self._update_actions()
 
     # ---- building ----------------------------------------------------------------------------
@@ -512,6 +569,8 @@ class TerminalsView(QWidget):
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice.hide()
         layout.addWidget(self.notice)
+        self.keys_banner = self._keys_banner()
+        layout.addWidget(self.keys_banner)
         self.site_key_offer = self._site_key_offer()
         layout.addWidget(self.site_key_offer)
         self.progress = QProgressBar()
@@ -541,7 +600,7 @@ class TerminalsView(QWidget):
         self.scan_button = QPushButton(self.tr("Find terminals"))
         self.scan_button.clicked.connect(self.scan)
         self.add_button = QPushButton(self.tr("Add by address…"))
-        self.add_button.clicked.connect(lambda: self._start(self._add()))
+        self.add_button.clicked.connect(lambda: self._start(self._add))
         self.refresh_button = QPushButton(self.tr("Refresh"))
         self.refresh_button.clicked.connect(self.presenter.refresh)
         bar.addWidget(self.subnets, 1)
@@ -549,6 +608,18 @@ class TerminalsView(QWidget):
         for button in (self.scan_button, self.add_button, self.refresh_button):
             bar.addWidget(button)
         return bar
+
+    def _keys_banner(self) -> NoticeBanner:
+        text = self.tr(
+            "No secure key store on this PC: terminal keys are used only until the station "
+            "closes, and keys cannot be changed. To keep keys safely, install and unlock a "
+            "system keyring (GNOME Keyring or KDE Wallet), then restart the station."
+        )
+        theme = colors(self.presenter.context.settings.preferences.theme)
+        banner = NoticeBanner("warning", text, (), theme, closable=False)
+        banner.setObjectName("KeysBanner")
+        banner.hide()
+        return banner
 
     def _site_key_offer(self) -> QWidget:
         box = QWidget()
@@ -563,7 +634,7 @@ class TerminalsView(QWidget):
         )
         label.setWordWrap(True)
         self.site_key_button = QPushButton(self.tr("Set a site key…"))
-        self.site_key_button.clicked.connect(lambda: self._start(self._change_key(site=True)))
+        self.site_key_button.clicked.connect(lambda: self._start(self._change_key, True))
         row.addWidget(label, 1)
         row.addWidget(self.site_key_button)
         box.hide()
@@ -595,19 +666,19 @@ class TerminalsView(QWidget):
             lambda: self._each_selected(self.presenter.send_uploads_here)
         )
         self.settings_button = QPushButton(self.tr("Settings…"))
-        self.settings_button.clicked.connect(lambda: self._start(self._edit_settings()))
+        self.settings_button.clicked.connect(lambda: self._start(self._edit_settings))
         self.key_button = QPushButton(self.tr("Change key…"))
-        self.key_button.clicked.connect(lambda: self._start(self._change_key(site=False)))
+        self.key_button.clicked.connect(lambda: self._start(self._change_key, False))
         self.more_button = QToolButton()
         self.more_button.setText(self.tr("More"))
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.more_button)
         self.open_action = menu.addAction(self.tr("Open the door…"))
-        self.open_action.triggered.connect(lambda: self._start(self._open_door()))
+        self.open_action.triggered.connect(lambda: self._start(self._open_door))
         self.reboot_action = menu.addAction(self.tr("Restart…"))
-        self.reboot_action.triggered.connect(lambda: self._start(self._reboot()))
+        self.reboot_action.triggered.connect(lambda: self._start(self._reboot))
         self.update_action = menu.addAction(self.tr("Update the app…"))
-        self.update_action.triggered.connect(lambda: self._start(self._update_app()))
+        self.update_action.triggered.connect(lambda: self._start(self._update_app))
         self.more_button.setMenu(menu)
         for widget in (
             self.sync_button,
@@ -633,8 +704,9 @@ class TerminalsView(QWidget):
 
     def _update_actions(self) -> None:
         count = len(self.selected_serials())
-        for widget in (self.sync_button, self.uploads_button, self.key_button):
+        for widget in (self.sync_button, self.uploads_button):
             widget.setEnabled(count > 0)
+        self.key_button.setEnabled(count > 0 and self._keys_can_change)
         self.settings_button.setEnabled(count == 1)
         self.more_button.setEnabled(count == 1)
 
@@ -657,15 +729,15 @@ class TerminalsView(QWidget):
         )
         self.presenter.scan(self.subnets.text(), self.port.value())
 
-    def _start(self, coro: Coroutine[Any, Any, Any]) -> None:
-        self.presenter.run(coro, "")
+    def _start(self, work: Callable[[Unpack[Ts]], Coroutine[Any, Any, object]], *args: *Ts) -> None:
+        self.presenter.run(work, *args, label="")
 
     async def _add(self) -> None:
         dialog = AddTerminalDialog(self)
         if await ask(dialog):
             self.presenter.add(*dialog.values())
 
-    async def _change_key(self, *, site: bool) -> None:
+    async def _change_key(self, site: bool) -> None:
         selected = [] if site else self.selected_serials()
         dialog = KeyDialog(len(selected), len(self.presenter.registry.serials()), self)
         if site:
@@ -736,7 +808,25 @@ class TerminalsView(QWidget):
         self.progress.setVisible(done < total)
 
     def _offer_site_key(self) -> None:
-        self.site_key_offer.show()
+        # Without a store that remembers keys, the key banner above says why none can be set.
+        self.site_key_offer.setVisible(self._keys_can_change)
+
+    @property
+    def _keys_can_change(self) -> bool:
+        return self.presenter.service.keys_can_change
+
+    def _show_keys_state(self, problem: str) -> None:
+        self.keys_banner.setToolTip(problem)
+        self.keys_banner.setVisible(bool(problem))
+        if problem:
+            self.site_key_offer.hide()
+            self.key_button.setToolTip(self.tr("Needs a secure key store on this PC (see above)"))
+        self._update_actions()
+
+    def _show_receiver_state(self, ok: bool, text: str) -> None:
+        self.receiver_label.setProperty("kind", "info" if ok else "error")
+        self.receiver_label.setStyleSheet("" if ok else "color: #c0392b;")
+        self.receiver_label.setText(text)
 
 
 def create_page(context: AppContext) -> QWidget:

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import qasync
@@ -26,6 +27,19 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from enroll_app.ui.app import Station, create_application
+from enroll_app.ui.settings import THIS_PC_ONLY, Preferences, StationSettings
+
+
+@pytest.fixture(autouse=True)
+def receiver_on_loopback(station_home: Path, unused_tcp_port: int) -> Preferences:
+    """Every station of a GUI test receives uploads on 127.0.0.1 and a free port.
+
+    Never on every network (0.0.0.0) nor on the fixed 8099, which a running station or another
+    test run may hold. Tests that change preferences keep these (`gui_harness.change_preferences`).
+    """
+    preferences = Preferences(receiver_host=THIS_PC_ONLY, receiver_port=unused_tcp_port)
+    StationSettings().save_preferences(preferences)
+    return preferences
 
 
 @pytest.fixture

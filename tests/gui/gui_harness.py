@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
@@ -46,6 +47,17 @@ def pending_handles(loop: qasync.QEventLoop) -> list[Any]:
     # qasync 0.28 (pinned) keeps scheduled callbacks in its timer; nothing public lists them.
     callbacks: dict[int, Any] = loop._timer._SimpleTimer__callbacks
     return [handle for handle in callbacks.values() if not handle._cancelled]
+
+
+def change_preferences(**changes: Any) -> Any:
+    """Save the station's preferences with `changes` (the rest, e.g. the receiver's loopback
+    address from the `receiver_on_loopback` fixture, stays as it is); the new Preferences."""
+    from enroll_app.ui.settings import StationSettings
+
+    settings = StationSettings()
+    chosen = dataclasses.replace(settings.preferences, **changes)
+    settings.save_preferences(chosen)
+    return chosen
 
 
 def close_station(station: Any, qloop: QLoop) -> None:

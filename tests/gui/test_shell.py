@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 from gui_harness import QLoop
@@ -73,7 +75,7 @@ def test_background_work_shows_label_and_progress_until_idle(
     with qtbot.waitSignal(
         tasks.progress_changed, check_params_cb=lambda _label, _done, total: total == 4
     ):
-        tasks.start(job(), label="Copying photos", on_success=results.append)
+        tasks.start(job, label="Copying photos", on_success=results.append)
     assert busy.isVisibleTo(station.window)
     assert busy.label.text().startswith("Copying photos")
     assert (busy.bar.value(), busy.bar.maximum()) == (1, 4)
@@ -90,14 +92,14 @@ def test_expected_errors_go_to_the_status_bar_or_inline(station: Station, qloop:
     async def fail() -> None:
         raise OperatorError("The terminal refused the photo.")
 
-    tasks.start(fail(), label="Uploading")
+    tasks.start(fail, label="Uploading")
     qloop.run(tasks.wait_idle())
     assert (
         station.window.status.problem_label.text() == "⚠ Uploading: The terminal refused the photo."
     )
 
     inline: list[str] = []
-    tasks.start(fail(), label="Uploading", on_error=lambda exc: inline.append(str(exc)))
+    tasks.start(fail, label="Uploading", on_error=lambda exc: inline.append(str(exc)))
     qloop.run(tasks.wait_idle())
     assert inline == ["The terminal refused the photo."]
 
@@ -111,7 +113,7 @@ def test_a_bug_opens_the_crash_dialog_with_its_traceback(
         {}["missing"]
 
     with qtbot.waitSignal(tasks.crashed):
-        tasks.start(bug(), label="Reading terminals")
+        tasks.start(bug, label="Reading terminals")
     dialog = station.window.findChild(CrashDialog)
     assert dialog is not None
     assert dialog.isVisible()
@@ -125,7 +127,8 @@ def test_a_bug_opens_the_crash_dialog_with_its_traceback(
 
 def test_cancelled_work_is_silent(station: Station, qloop: QLoop) -> None:
     tasks = station.context.tasks
-    task = tasks.start(asyncio.Event().wait(), label="Waiting")
+    task = tasks.start(asyncio.Event().wait, label="Waiting")
+    assert task is not None
     task.cancel()
     qloop.run(tasks.wait_idle())
     assert station.window.status.problem_label.text() == ""
@@ -149,7 +152,7 @@ def test_unlabelled_jobs_are_not_background_work(qloop: QLoop, qtbot: QtBot) -> 
     tasks = TaskRunner()
     answered = asyncio.Event()
     with qtbot.waitSignal(tasks.busy_changed) as busy:
-        tasks.start(answered.wait())  # e.g. awaiting a dialog
+        tasks.start(answered.wait)  # e.g. awaiting a dialog
     assert busy.args == [0, ""]
     assert not tasks.is_idle
     with qtbot.waitSignal(tasks.idle):
@@ -172,3 +175,20 @@ def test_pages_can_be_replaced_and_added(station: Station, qtbot: QtBot) -> None
     assert window.current_page_key() == "audit"
     with pytest.raises(ValueError, match="exists"):
         window.add_page("audit", "Audit", QLabel(), None, None)
+
+
+def test_a_closing_runner_creates_no_coroutine(qloop: QLoop) -> None:
+    tasks = TaskRunner()
+    made: list[str] = []
+
+    def refresh(serial: str) -> Coroutine[Any, Any, None]:
+        made.append(serial)
+        return asyncio.sleep(0)
+
+    qloop.run(tasks.aclose())
+    assert not tasks.accepting
+    # A late timer after quit: refused before any coroutine exists (none is left unawaited).
+    assert tasks.start(refresh, "A1", label="Reading the terminals") is None
+    assert made == []
+    with pytest.raises(TypeError, match="coroutine function"):
+        tasks.start(asyncio.sleep(0))  # type: ignore[arg-type]

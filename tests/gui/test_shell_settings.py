@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,7 @@ def test_a_damaged_file_falls_back_to_defaults(station_home: Path) -> None:
 
 
 def test_an_unwritable_file_is_an_operator_error(station_home: Path) -> None:
+    (station_home / "settings.ini").unlink()
     (station_home / "settings.ini").mkdir()  # a folder where the file should be
     with pytest.raises(SettingsError, match="could not be saved"):
         StationSettings().save_preferences(Preferences(theme="dark"))
@@ -75,7 +77,7 @@ def test_preferences_refuse_values_out_of_range() -> None:
 
 def test_dialog_saves_and_applies_the_choice(station: Station, qloop: QLoop, qtbot: QtBot) -> None:
     dialog = _open_dialog(station, qtbot)
-    assert dialog.preferences() == Preferences()
+    assert dialog.preferences() == station.settings.preferences
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     dialog.receiver_port.setValue(9099)
     dialog.auto_capture.setChecked(False)
@@ -95,16 +97,19 @@ def test_dialog_saves_and_applies_the_choice(station: Station, qloop: QLoop, qtb
 
 
 def test_cancel_keeps_the_old_settings(station: Station, qloop: QLoop, qtbot: QtBot) -> None:
+    before = StationSettings().preferences
     dialog = _open_dialog(station, qtbot)
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     _click(qtbot, dialog, QDialogButtonBox.StandardButton.Cancel)
     qloop.run(station.context.tasks.wait_idle())
-    assert StationSettings().preferences == Preferences()
+    assert StationSettings().preferences == before
     assert QApplication.palette().color(QPalette.ColorRole.Window).name() == LIGHT.window
 
 
 def test_restore_defaults_fills_the_form(station: Station, qloop: QLoop, qtbot: QtBot) -> None:
-    station.settings.save_preferences(Preferences(theme="dark", visitor_end_hour=9))
+    station.settings.save_preferences(
+        dataclasses.replace(station.settings.preferences, theme="dark", visitor_end_hour=9)
+    )
     dialog = _open_dialog(station, qtbot)
     assert dialog.visitor_end_hour.value() == 9
     _click(qtbot, dialog, QDialogButtonBox.StandardButton.RestoreDefaults)

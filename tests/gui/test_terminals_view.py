@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import keyring
 import pytest
 from gui_harness import QLoop, close_station
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from enroll_app.services.keys import KeyStore
+from enroll_app.services.keys import SERVICE, SITE_KEY_USER
 from enroll_app.simulator import SimConfig, SimulatedTerminal
 from enroll_app.ui.app import Station, create_application
-from enroll_app.ui.settings import Preferences, StationSettings
 from enroll_app.ui.terminal_dialogs import (
     AddTerminalDialog,
     ConfirmDialog,
@@ -83,9 +84,8 @@ def sims(sim_thread: SimThread, tmp_path: Path) -> StartSim:
 
 
 @pytest.fixture
-def station(qloop: QLoop, unused_tcp_port: int) -> Iterator[Station]:
-    """The real application, its heartbeat receiver on a free port; closed after the test."""
-    StationSettings().save_preferences(Preferences(receiver_port=unused_tcp_port))
+def station(qloop: QLoop) -> Iterator[Station]:
+    """The real application, its receiver on 127.0.0.1 and a free port; closed after the test."""
     opened = Station.open(create_application())
     yield opened
     close_station(opened, qloop)
@@ -97,6 +97,12 @@ def _page(station: Station, qtbot: QtBot) -> TerminalsView:
     assert isinstance(page, TerminalsView)
     qtbot.waitUntil(lambda: page.presenter.receiver is not None, timeout=WAIT_MS)
     return page
+
+
+def _stored_key(user: str) -> str | None:
+    """A fresh read of the keyring, as the next start of the station would make."""
+    stored: str | None = keyring.get_password(SERVICE, user)
+    return stored
 
 
 def _cell(page: TerminalsView, row: int, column: str) -> str:
@@ -130,7 +136,7 @@ def test_discovery_finds_terminals_and_key_rotation_persists(
     first = sims("127.0.0.2")
     second = sims("127.0.0.3", first.port)
     page = _page(station, qtbot)
-    assert "Receiving heartbeats on port" in page.receiver_label.text()
+    assert "Receiving heartbeats and pass records" in page.receiver_label.text()
     page.port.setValue(first.port)
     _scan(page, qtbot, "127.0.0.0/29", 2)
     assert "Found 2 terminal(s)" in page.notice.text()
@@ -153,9 +159,8 @@ def test_discovery_finds_terminals_and_key_rotation_persists(
     qtbot.waitUntil(lambda: "Key changed on 2 terminal(s)" in page.notice.text(), timeout=WAIT_MS)
     assert page.site_key_offer.isHidden()
     assert {_cell(page, r, "key") for r in range(2)} == {"OK"}
-    keys = KeyStore()  # a fresh read of the keyring backend, as at the next start
-    assert keys.site_key() == "gate-2026"
-    assert {keys.key(first.serial), keys.key(second.serial)} == {"gate-2026"}
+    assert _stored_key(SITE_KEY_USER) == "gate-2026"
+    assert {_stored_key(first.serial), _stored_key(second.serial)} == {"gate-2026"}
 
 
 def test_heartbeats_turn_a_terminal_online_and_their_absence_offline(  # noqa: PLR0917
@@ -311,8 +316,8 @@ def test_settings_key_and_update_dialogs(station: Station, sims: StartSim, qtbot
     keys.repeat.setText("lobby-only")
     qtbot.mouseClick(keys.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Key changed on 1 terminal(s)" in page.notice.text(), timeout=WAIT_MS)
-    assert KeyStore().key(term.serial) == "lobby-only"
-    assert KeyStore().site_key() is None
+    assert _stored_key(term.serial) == "lobby-only"
+    assert _stored_key(SITE_KEY_USER) is None
 
     page.update_action.trigger()
     update = _dialog(UpdateAppDialog, qtbot)
@@ -363,7 +368,9 @@ def test_receiver_follows_the_port_setting(
 ) -> None:
     page = _page(station, qtbot)
     port = unused_tcp_port_factory()
-    station.context.settings.save_preferences(Preferences(receiver_port=port))
+    station.context.settings.save_preferences(
+        dataclasses.replace(station.context.settings.preferences, receiver_port=port)
+    )
     qtbot.waitUntil(lambda: page.receiver_label.text().endswith(f"port {port}"), timeout=WAIT_MS)
     receiver = page.presenter.receiver
     assert receiver is not None

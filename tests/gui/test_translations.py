@@ -10,11 +10,10 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from gui_harness import QLoop, close_station
+from gui_harness import QLoop, change_preferences, close_station
 
 from enroll_app.ui.app import Station, create_application
 from enroll_app.ui.i18n import TRANSLATIONS_DIR
-from enroll_app.ui.settings import Preferences, StationSettings
 
 UI = TRANSLATIONS_DIR.parent
 TS = TRANSLATIONS_DIR / "enroll_station_zh_CN.ts"
@@ -118,7 +117,7 @@ def test_the_compiled_catalogue_is_up_to_date(tmp_path: Path) -> None:
 
 
 def test_the_window_speaks_chinese_when_asked(qloop: QLoop) -> None:
-    StationSettings().save_preferences(Preferences(language="zh_CN"))
+    change_preferences(language="zh_CN")
     station = Station.open(create_application())
     window = station.window
     titles = [window.page_list.item(i).text() for i in range(window.page_list.count())]
@@ -128,7 +127,7 @@ def test_the_window_speaks_chinese_when_asked(qloop: QLoop) -> None:
     assert titles[:4] == ["登记", "人员", "终端", "通行记录"]
     assert "暂无终端" in counts
 
-    StationSettings().save_preferences(Preferences(language="en"))
+    change_preferences(language="en")
     english = Station.open(create_application())
     title = english.window.windowTitle()
     close_station(english, qloop)

@@ -119,11 +119,11 @@ async def test_discover_uses_keys_the_station_holds(sim_factory: SimFactory) -> 
     service = DiscoveryService(TerminalRegistry(), keys)
     [unknown] = await service.discover(["127.0.0.3/32"], term.port)
     assert unknown == Discovered("127.0.0.3", term.port, None)
-    keys.set_site_key("site-k3y")
+    await keys.set_site_key("site-k3y")
     [known] = await service.discover(["127.0.0.3/32"], term.port)
     assert (known.sn, known.key_ok) == (term.serial, True)
     assert service.registry.get(term.serial).key_status is KeyStatus.OK
-    assert keys.key(term.serial) == "site-k3y"
+    assert await keys.key(term.serial) == "site-k3y"
 
 
 @pytest.mark.asyncio

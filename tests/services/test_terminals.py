@@ -102,7 +102,7 @@ async def test_key_rotation_persists_and_is_used(
     assert [r.confirmed for r in results] == [True, True]
     assert progress == [(1, 2), (2, 2)]
     again = KeyStore()  # what the next start of the station reads
-    assert again.key(first.serial) == "s1te-key"
+    assert await again.key(first.serial) == "s1te-key"
     assert registry.get(first.serial).key_status is KeyStatus.OK
     # The terminal really has the new key: the factory key no longer works.
     async with TerminalClient(first.host, first.port, "abc") as client:
@@ -184,14 +184,20 @@ async def test_unconfirmed_rotation_keeps_both_keys_until_one_works(
     result = await once.rotate_key(term.serial, "fresh-key")
     assert not result.confirmed
     assert "both kept" in result.message
-    assert (keys.key(term.serial), keys.pending_key(term.serial)) == (None, "fresh-key")
+    assert (await keys.key(term.serial), await keys.pending_key(term.serial)) == (
+        None,
+        "fresh-key",
+    )
     assert service.registry.get(term.serial).key_status is KeyStatus.PENDING
     term.faults.drop_rate = 0.0
     # The terminal did take the new key; the next call finds it among the kept ones.
     terminal = await service.refresh(term.serial)
     assert terminal.problem == ""
     assert terminal.key_status is KeyStatus.OK
-    assert (keys.key(term.serial), keys.pending_key(term.serial)) == ("fresh-key", None)
+    assert (await keys.key(term.serial), await keys.pending_key(term.serial)) == (
+        "fresh-key",
+        None,
+    )
 
 
 @pytest.mark.asyncio
