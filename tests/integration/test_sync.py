@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from enroll_app.services.delivery import deliver
 from enroll_app.services.sync import DeliveryProgress
 from enroll_app.store import outbox as outbox_fns
 from enroll_app.store.records import KeyStatus, PersonId, PlacementState, TerminalSerial
@@ -267,3 +268,53 @@ async def test_a_restarted_station_finishes_what_the_last_one_left(
         assert await terminal_holds(term) == {r.id: expected(r) for r in records}
     finally:
         await second.aclose()
+
+
+@pytest.mark.asyncio
+async def test_an_unreachable_terminal_waits_and_gets_everything_when_back(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    term = await sim_factory()
+    port = term.port
+    station = await open_station(tmp_path, [term])
+    try:
+        await term.stop()
+        record = person(1)
+        await station.store.save_person(record, serials(term), "test")
+        outcome = (await station.sync.push(record.id, serials(term)))[TerminalSerial(term.serial)]
+        assert outcome.state is PlacementState.FAILED_OTHER
+        assert "reach" in outcome.message.lower()
+        entries = await station.store.call(outbox_fns.list_outbox, TerminalSerial(term.serial))
+        assert entries[0].next_attempt_at is not None  # retried by itself, not parked
+
+        back = await sim_factory(port=port, data_dir=term.config.folder())
+        assert back.serial == term.serial
+        await wait_for(lambda: drained(station), limit=30)
+        assert await terminal_holds(back) == {record.id: expected(record)}
+    finally:
+        await station.aclose()
+
+
+@pytest.mark.asyncio
+async def test_replaying_an_entry_leaves_the_same_result(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    term = await sim_factory()
+    station = await open_station(tmp_path, [term])
+    try:
+        await station.sync.aclose()  # deliver by hand: a crash between send and bookkeeping
+        record = person(1)
+        await station.store.save_person(record, serials(term), "test")
+        [entry] = await station.store.call(outbox_fns.list_outbox, TerminalSerial(term.serial))
+        stored = await station.store.get_person(record.id, with_photo=True)
+        async with TerminalClient(term.host, term.port) as client:
+            first = await deliver(client, entry, stored)
+            after_first = await terminal_holds(term)
+            second = await deliver(client, entry, stored)  # the replay after a restart
+        assert first == second
+        assert await terminal_holds(term) == after_first == {record.id: expected(record)}
+        assert await station.store.complete_outbox(entry.id, 1.0)
+        assert not await station.store.complete_outbox(entry.id, 2.0)  # stale: no change
+        assert await _states(station, record.id) == {term.serial: PlacementState.SYNCED}
+    finally:
+        await station.aclose()
