@@ -158,6 +158,51 @@ async def terminals_view(station: object) -> None:
     dialog.reject()
 
 
+async def _enroll_page(station: object) -> object:
+    """The Enroll page with the demo terminals and a virtual camera on one sample portrait."""
+    from enroll_app.camera.sources import ImageFolderSource
+    from enroll_app.simulator.camera import FRAMES_DIR
+
+    await _with_demo(station, "enroll")
+    page = station.window.page("enroll")  # type: ignore[attr-defined]
+    page.use_source(ImageFolderSource([FRAMES_DIR / "frame-1.jpg"], fps=10.0, hold_s=60.0))
+    await _until(lambda: len(page.form.selected_targets()) >= 3)
+    return page
+
+
+async def _enroll_capture(page: object, person_id: str, name: str) -> None:
+    from enroll_app.ui.enroll_view import Stage
+
+    page.form.person_id.setText(person_id)  # type: ignore[attr-defined]
+    page.form.name.setText(name)  # type: ignore[attr-defined]
+    await _until(lambda: page.presenter.preview.capture_now())  # type: ignore[attr-defined]
+    await _until(lambda: page.stage is Stage.RESULT)  # type: ignore[attr-defined]
+    await _until(lambda: len(page.presenter.checks) >= 3)  # type: ignore[attr-defined]
+
+
+async def enroll_views(station: object) -> None:
+    """The person form, the checked photo, the per-terminal result and a duplicate."""
+    from enroll_app.ui.enroll_view import Stage
+
+    page = await _enroll_page(station)
+    form = page.form  # type: ignore[attr-defined]
+    form.card.setText("1919412288")
+    form.id_no.setText("110105194912310021")
+    form.presets["today"].click()
+    await _enroll_capture(page, "V20260301-001", "Zhang Wei")
+    await _settle()
+    save(form, "person-form")
+    save(station.window, "enroll-photo-checked")  # type: ignore[attr-defined]
+    page.enroll()  # type: ignore[attr-defined]
+    await _until(lambda: page.stage is Stage.DONE)  # type: ignore[attr-defined]
+    await _settle()
+    save(station.window, "enroll-result")  # type: ignore[attr-defined]
+    page.next_person()  # type: ignore[attr-defined]
+    await _enroll_capture(page, "V20260301-002", "Zhang Wei?")
+    await _settle()
+    save(station.window, "enroll-duplicate")  # type: ignore[attr-defined]
+
+
 async def run_all() -> None:
     """Every screenshot, one fresh station each."""
     await shoot({}, main_window_terminals)
@@ -167,6 +212,7 @@ async def run_all() -> None:
     await shoot({}, settings_dialog)
     await shoot({"theme": "dark", "language": "zh_CN"}, settings_dialog_zh_dark)
     await shoot({}, terminals_view)
+    await shoot({"auto_capture": False}, enroll_views)  # type: ignore[dict-item]
 
 
 async def settings_dialog_zh_dark(station: object) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from enroll_app.ui import icons
+from enroll_app.ui.enroll_result import terminal_title
 from enroll_app.ui.theme import LIGHT, Colors
 
 
@@ -64,7 +65,7 @@ class ProgressPanel(QWidget):
                 widget.deleteLater()
         self.rows = {}
         for index, (serial, name) in enumerate(targets.items()):
-            row = TargetRow(serial, QLabel(name or serial), QLabel(), QLabel())
+            row = TargetRow(serial, QLabel(terminal_title(name, serial)), QLabel(), QLabel())
             row.title.setToolTip(serial)
             row.state.setWordWrap(True)
             self._grid.addWidget(row.mark, index, 0)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +25,7 @@ from enroll_app.ui import icons
 from enroll_app.ui.theme import LIGHT, Colors
 
 PHOTO_SIZE = (320, 240)
-MATCH_PHOTO_SIZE = (240, 180)
+MATCH_PHOTO_SIZE = (160, 120)
 
 
 def jpeg_pixmap(data: bytes | None, width: int, height: int) -> QPixmap:
@@ -65,11 +66,10 @@ class ChecklistView(QWidget):
             mark.setAccessibleName(self.tr("passed") if check.passed else self.tr("failed"))
             text = QLabel(check.message(language))
             text.setWordWrap(True)
-            value = QLabel(_value_text(check))
-            value.setStyleSheet(f"color: {self._colors.muted};")
+            # The message names the value; the limit it was held against is one hover away.
+            text.setToolTip(_value_text(check))
             self._grid.addWidget(mark, row, 0)
             self._grid.addWidget(text, row, 1)
-            self._grid.addWidget(value, row, 2)
             self.rows.append((check.code, check.passed, text.text()))
 
 
@@ -80,7 +80,6 @@ class MatchCard(QFrame):
         super().__init__(parent)
         self.match = match
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        layout = QVBoxLayout(self)
         self.photo = QLabel()
         self.photo.setFixedSize(*MATCH_PHOTO_SIZE)
         self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -90,10 +89,9 @@ class MatchCard(QFrame):
         else:
             self.photo.setPixmap(pixmap)
         color = colors.error if match.verdict == "duplicate" else colors.warn
-        self.title = QLabel(
-            self.tr("{name} (ID {id})").format(name=match.name or "—", id=match.person_id)
-        )
+        self.title = QLabel(match.name or "—")
         self.title.setStyleSheet("font-weight: bold;")
+        self.person_id = QLabel(self.tr("ID {id}").format(id=match.person_id))
         self.similarity = QLabel(
             self.tr("Similarity {percent:.0f} %").format(percent=match.similarity * 100)
         )
@@ -105,8 +103,14 @@ class MatchCard(QFrame):
                 name=match.name or match.person_id
             )
         )
-        for widget in (self.photo, self.title, self.similarity, self.validity, self.update_button):
-            layout.addWidget(widget)
+        text = QVBoxLayout()
+        for widget in (self.title, self.person_id, self.similarity, self.validity):
+            text.addWidget(widget)
+        text.addStretch(1)
+        text.addWidget(self.update_button)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(text)
 
     def _valid_until(self, end_ts: float) -> str:
         if end_ts < 0:
@@ -142,7 +146,7 @@ class TerminalChecksView(QWidget):
             self._row(row, check.serial, check.name, text, color)
 
     def _row(self, row: int, serial: str, name: str, text: str, color: str) -> None:
-        title = QLabel(name or serial)
+        title = QLabel(terminal_title(name, serial))
         title.setToolTip(serial)
         state = QLabel(text)
         state.setWordWrap(True)
@@ -196,6 +200,7 @@ class ResultPanel(QWidget):
         self.verdict.setWordWrap(True)
         self.verdict.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.checklist = ChecklistView(self._colors)
+        self.checklist.setMinimumWidth(260)
         top = QHBoxLayout()
         top.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
         side = QVBoxLayout()
@@ -218,13 +223,21 @@ class ResultPanel(QWidget):
         buttons.addWidget(self.new_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.addLayout(top)
+        body.addWidget(self.matches_title)
+        body.addLayout(self._matches)
+        body.addWidget(self.terminals_title)
+        body.addWidget(self.terminal_checks)
+        body.addStretch(1)
+        scroll = QScrollArea()  # the choices below stay in view however long the lists get
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.matches_title)
-        layout.addLayout(self._matches)
-        layout.addWidget(self.terminals_title)
-        layout.addWidget(self.terminal_checks)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
 
     def show_assessment(self, assessment: Assessment, language: str) -> None:
@@ -241,10 +254,8 @@ class ResultPanel(QWidget):
         self._show_matches(assessment.matches if assessment.ok else [])
         self.terminal_checks.show_checks([])
         self.terminals_title.setVisible(assessment.ok)
-        self.new_button.setVisible(assessment.ok)
-        self.new_button.setText(
-            self.tr("It is a new person") if assessment.matches else self.tr("Continue")
-        )
+        self.new_button.setVisible(assessment.ok and bool(assessment.matches))
+        self.set_choices_enabled(True)
 
     def _show_verdict(self, assessment: Assessment, language: str) -> None:
         if not assessment.ok:
@@ -273,18 +284,29 @@ class ResultPanel(QWidget):
             f"font-weight: bold; color: {self._colors.error if duplicate else self._colors.warn};"
         )
         new_photo = QLabel()
-        new_photo.setPixmap(self.photo.pixmap().scaled(*MATCH_PHOTO_SIZE))
+        new_photo.setPixmap(
+            self.photo.pixmap().scaled(
+                *MATCH_PHOTO_SIZE,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
         new_box = QVBoxLayout()
         new_box.addWidget(new_photo)
         new_box.addWidget(QLabel(self.tr("New photo")))
         new_box.addStretch(1)
         self._matches.addLayout(new_box)
-        for match in matches[:3]:
+        for match in matches[:2]:
             card = MatchCard(match, self._colors)
             card.update_button.clicked.connect(lambda _=False, m=match: self.chose_existing.emit(m))
             self._matches.addWidget(card)
             self.match_cards.append(card)
         self._matches.addStretch(1)
+
+    def set_choices_enabled(self, enabled: bool) -> None:
+        """Allow or refuse the duplicate choices (refused once the person is enrolled)."""
+        for button in [self.new_button, *(card.update_button for card in self.match_cards)]:
+            button.setEnabled(enabled)
 
     def show_terminal_checks_waiting(self, names: dict[str, str]) -> None:
         """The chosen terminals are being asked."""
@@ -293,11 +315,18 @@ class ResultPanel(QWidget):
     def show_terminal_checks(self, checks: Sequence[TerminalCheck]) -> None:
         """Their answers; a terminal that knows the face is a duplicate warning too."""
         self.terminal_checks.show_checks(checks)
+        if any(c.is_exist for c in checks):
+            self.new_button.setVisible(True)
         if any(c.is_exist for c in checks) and not self.match_cards:
             self.matches_title.setText(
                 self.tr("A terminal already knows this face: is this person enrolled already?")
             )
             self.matches_title.setStyleSheet(f"font-weight: bold; color: {self._colors.error};")
+
+
+def terminal_title(name: str, serial: str) -> str:
+    """How a terminal is named in lists: its name and serial (names often repeat)."""
+    return f"{name} ({serial})" if name else serial
 
 
 def _value_text(check: QualityCheck) -> str:

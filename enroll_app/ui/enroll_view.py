@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -276,13 +276,16 @@ class EnrollView(QWidget):
         right.addWidget(self.notice)
         right.addWidget(self.progress_panel)
         right.addStretch(1)
-        scroll = QScrollArea()
+        self.form_column = column
+        self.form_scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(column)
-        scroll.setMinimumWidth(420)
+        column.installEventFilter(self)
+        self._fit_form()
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 3)
-        layout.addWidget(scroll, 2)
+        layout.addLayout(left, 1)
+        layout.addWidget(scroll, 0)
         self._update_buttons()
 
     def _connect(self) -> None:
@@ -497,6 +500,7 @@ class EnrollView(QWidget):
 
     def _set_stage(self, stage: Stage) -> None:
         self.stage = stage
+        self.result_panel.set_choices_enabled(stage is Stage.RESULT)
         if stage is not Stage.DONE:
             self.notice.setStyleSheet("")
         self._update_buttons()
@@ -537,7 +541,18 @@ class EnrollView(QWidget):
         else:
             checked = remembered
         self.form.set_terminals(terminals, checked)
+        self._fit_form()
         self._update_buttons()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.form_column and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_form()
+        return super().eventFilter(watched, event)
+
+    def _fit_form(self) -> None:
+        # The form never scrolls sideways: the column is as wide as its widest row.
+        scrollbar = self.form_scroll.verticalScrollBar().sizeHint().width()
+        self.form_scroll.setMinimumWidth(self.form_column.minimumSizeHint().width() + scrollbar + 4)
 
     def _targets_changed(self, serials: list[str]) -> None:
         self.presenter.remember_targets(serials)

@@ -154,18 +154,20 @@ class PersonForm(QWidget):
             edit.setCalendarPopup(True)
         self.unlimited_window = QCheckBox(self.tr("Unlimited"))
         self.presets: dict[str, QPushButton] = {}
-        preset_row = QHBoxLayout()
-        for key, title in (
-            ("today", self.tr("Today until {hour}:00").format(hour=self.visitor_end_hour)),
-            ("one_day", self.tr("One day")),
-            ("one_week", self.tr("One week")),
-            ("unlimited", self.tr("Unlimited")),
+        preset_row = QGridLayout()
+        for index, (key, title) in enumerate(
+            (
+                ("today", self.tr("Today until {hour}:00").format(hour=self.visitor_end_hour)),
+                ("one_day", self.tr("One day")),
+                ("one_week", self.tr("One week")),
+                ("unlimited", self.tr("Unlimited")),
+            )
         ):
             button = QPushButton(title)
             button.setAutoDefault(False)
             button.clicked.connect(lambda _=False, k=key: self.apply_preset(k))
             self.presets[key] = button
-            preset_row.addWidget(button)
+            preset_row.addWidget(button, index // 2, index % 2)
         box = QWidget()
         grid = QGridLayout(box)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -173,8 +175,8 @@ class PersonForm(QWidget):
         grid.addWidget(self.valid_from, 0, 1)
         grid.addWidget(QLabel(self.tr("until")), 1, 0)
         grid.addWidget(self.valid_until, 1, 1)
-        grid.addWidget(self.unlimited_window, 0, 2)
-        grid.addLayout(preset_row, 2, 0, 1, 3)
+        grid.addWidget(self.unlimited_window, 2, 1)
+        grid.addLayout(preset_row, 3, 0, 1, 2)
         return box
 
     def _connect(self) -> None:
@@ -218,8 +220,9 @@ class PersonForm(QWidget):
 
     def _target_title(self, terminal: TargetTerminal) -> str:
         state = self.tr("online") if terminal.online else self.tr("offline")
-        name = terminal.name or terminal.serial
-        return f"{name} ({terminal.serial}, {state})"
+        if not terminal.name:
+            return f"{terminal.serial} ({state})"
+        return f"{terminal.name} ({terminal.serial}, {state})"
 
     def selected_targets(self) -> list[str]:
         """Serials of the checked terminals, in list order."""

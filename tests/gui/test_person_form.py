@@ -141,7 +141,8 @@ def test_at_least_one_terminal_and_enter_submits_only_when_valid(
     with qtbot.waitSignal(form.targets_changed) as changed:
         form.target_checks["SN-B"].setChecked(True)
     assert changed.args == [["SN-B"]]
-    assert "SN-B, offline" in form.target_checks["SN-B"].text()
+    assert form.target_checks["SN-B"].text() == "SN-B (offline)"
+    assert form.target_checks["SN-A"].text() == "Gate A (SN-A, online)"
     with qtbot.waitSignal(form.submitted):
         qtbot.keyClick(form.name, Qt.Key.Key_Return)
 
