@@ -175,7 +175,7 @@ async def _enroll_capture(page: object, person_id: str, name: str) -> None:
 
     page.form.person_id.setText(person_id)  # type: ignore[attr-defined]
     page.form.name.setText(name)  # type: ignore[attr-defined]
-    await _until(lambda: page.presenter.preview.capture_now())  # type: ignore[attr-defined]
+    await _until(page.presenter.preview.capture_now)  # type: ignore[attr-defined]
     await _until(lambda: page.stage is Stage.RESULT)  # type: ignore[attr-defined]
     await _until(lambda: len(page.presenter.checks) >= 3)  # type: ignore[attr-defined]
 
