@@ -42,6 +42,16 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--key", help="the terminals' key, if the station does not hold it")
     parser.add_argument("--dry-run", action="store_true", help="plan only: change nothing")
+    parser.add_argument(
+        "--offboard",
+        action="store_true",
+        help="FILE lists persons who left: remove them from every terminal holding them",
+    )
+    parser.add_argument(
+        "--confirm-mass-removal",
+        action="store_true",
+        help="go ahead although a terminal would lose more than 20 %% of its persons",
+    )
     parser.add_argument("--report", type=Path, help="write the per-row report CSV here")
     parser.add_argument(
         "--timeout",
@@ -66,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be positive")
     try:
-        result = asyncio.run(_import(args))
+        result = asyncio.run(_offboard(args) if args.offboard else _import(args))
     except SheetError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -99,6 +109,48 @@ async def _import(args: argparse.Namespace) -> dict[str, Any]:
         if args.report is not None:
             report.export(args.report)
         await _finish(station, plan, report, result, args.timeout)
+        return result
+    finally:
+        await station.aclose()
+
+
+async def _offboard(args: argparse.Namespace) -> dict[str, Any]:
+    """Remove the listed persons everywhere; wait for the removals and read the terminals back."""
+    from enroll_app.services.importer import ImportService, ids_from_sheet, read_sheet
+    from enroll_app.services.reconcile import GuardRequired
+    from enroll_app.services.station import StationServices
+
+    ids = ids_from_sheet(read_sheet(args.file))
+    station = StationServices()
+    await station.start(load_engine=False)
+    try:
+        for host in args.host:  # new addresses of known terminals
+            await _register(station, host, args.key)
+        importer = ImportService(station)
+        plan = await importer.offboard_plan(ids)
+        result: dict[str, Any] = {
+            "file": str(args.file),
+            "offboard": True,
+            "dry_run": bool(args.dry_run),
+            "removals": {pid: list(serials) for pid, serials in plan.removals.items()},
+            "unknown": plan.unknown,
+            "share": {s: {"leaving": n, "held": h} for s, (n, h) in plan.share.items()},
+        }
+        if args.dry_run:
+            result["ok"] = not plan.unknown
+            return result
+        try:
+            await importer.offboard(ids, "import", confirmed=2 if args.confirm_mass_removal else 0)
+        except GuardRequired as exc:
+            result["ok"], result["refused"] = False, f"{exc} (use --confirm-mass-removal)"
+            return result
+        leaving = list(plan.removals)
+        serials = sorted({s for targets in plan.removals.values() for s in targets})
+        states = await _wait_delivered(station, leaving, serials, args.timeout)
+        found = await _read_back(station, serials)
+        result["removed"] = {f"{p} {s}": state for (p, s), state in states.items()}
+        result["still_held"] = {s: sorted(set(leaving) & ids_held) for s, ids_held in found.items()}
+        result["ok"] = not plan.unknown and not any(result["still_held"].values())
         return result
     finally:
         await station.aclose()
@@ -225,6 +277,9 @@ async def _read_back(
 
 
 def _print_summary(result: dict[str, Any]) -> None:
+    if result.get("offboard"):
+        _print_offboard(result)
+        return
     for row in result["rows"]:
         status = row.get("status", row["action"])
         if status not in ("created", "updated", "unchanged", "create", "update"):
@@ -237,3 +292,15 @@ def _print_summary(result: dict[str, Any]) -> None:
             text = f"missing {', '.join(missing)}" if missing else "all imported persons present"
             print(f"terminal {serial}: holds {seen['persons']} persons, {text}")
     print("OK" if result["ok"] else "NOT everything was imported: see the rows above")
+
+
+def _print_offboard(result: dict[str, Any]) -> None:
+    for person_id, serials in result["removals"].items():
+        print(f"{person_id}: remove from {', '.join(serials) or 'no terminal (not placed)'}")
+    for person_id in result["unknown"]:
+        print(f"{person_id}: not known to this station")
+    if "refused" in result:
+        print(result["refused"])
+    for serial, ids in result.get("still_held", {}).items():
+        print(f"terminal {serial}: " + (f"still holds {', '.join(ids)}" if ids else "done"))
+    print("OK" if result["ok"] else "NOT everything was removed: see above")

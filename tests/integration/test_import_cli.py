@@ -123,6 +123,25 @@ async def test_import_to_three_terminals_with_dry_run_report_and_reimport(
     assert again["plan"] == {"create": 0, "update": 0, "unchanged": 3, "error": 0}
     assert again["ok"] is True
 
+    # 007 leaves: offboarding by list removes them everywhere, after asking (1 of 3 > 20 %).
+    leavers = tmp_path / "离职.csv"
+    leavers.write_text("工号,姓名\n007,姚明\n9999,Nobody\n", "utf-8")
+    code, out, err = await cli(str(leavers), "--offboard", "--json")
+    assert code == 1, err
+    refused = json.loads(out)
+    assert "--confirm-mass-removal" in refused["refused"]
+    assert refused["removals"] == {"007": serials}
+    assert refused["unknown"] == ["9999"]
+    for term in terms:
+        assert "007" in await held(term)  # nothing changed
+    leavers.write_text("工号\n007\n", "utf-8")
+    code, out, err = await cli(str(leavers), "--offboard", "--confirm-mass-removal", "--json")
+    assert code == 0, err
+    done = json.loads(out)
+    assert done["still_held"] == {serial: [] for serial in serials}
+    for term in terms:
+        assert await held(term) == {"0100": "球员", "0200": "合影"}
+
 
 async def test_an_unreachable_terminal_is_a_usage_error(tmp_path: Path) -> None:
     sheet = tmp_path / "s.csv"
