@@ -1,851 +1,2696 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
-    <context>
-        <name>AddTerminalDialog</name>
-        <message>
-            <location filename="../terminal_dialogs.py" line="+69" />
-            <source>Add a terminal</source>
-            <translation>添加终端</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>only if the station does not know it yet</source>
-            <translation>仅当本工作站还不知道它的密钥时填写</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Address</source>
-            <translation>地址</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Key</source>
-            <translation>密钥</translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>Type the terminal's address</source>
-            <translation>请输入终端的地址</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>The address must look like 192.168.1.20 or 192.168.1.20:8088</source>
-            <translation>地址格式应为 192.168.1.20 或 192.168.1.20:8088</translation>
-        </message>
-    </context>
-    <context>
-        <name>CrashDialog</name>
-        <message>
-            <location filename="../crash_dialog.py" line="+26" />
-            <source>Something went wrong</source>
-            <translation>出现了问题</translation>
-        </message>
-        <message>
-            <location line="+10" />
-            <source>This is a bug in Enroll Station, not something you did. Your data is safe. The details below are also in the log file: {path}</source>
-            <translation>这是 Enroll Station 的程序错误，并非您的操作所致。您的数据是安全的。以下详细信息也已写入日志文件：{path}</translation>
-        </message>
-        <message>
-            <location line="+12" />
-            <source>Copy details</source>
-            <translation>复制详细信息</translation>
-        </message>
-    </context>
-    <context>
-        <name>DeviceSettingsDialog</name>
-        <message>
-            <location filename="../terminal_dialogs.py" line="+95" />
-            <source>Settings of %1</source>
-            <translation>%1 的设置</translation>
-        </message>
-        <message>
-            <location line="+60" />
-            <source>The daily restart time must look like 23:50</source>
-            <translation>每日重启时间的格式应为 23:50</translation>
-        </message>
-    </context>
-    <context>
-        <name>KeyDialog</name>
-        <message>
-            <location line="-136" />
-            <source>Change the terminal key</source>
-            <translation>更改终端密钥</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Terminals leave the factory with the key “abc”: anyone on the network could use it. The new key is kept in this PC's keyring.</source>
-            <translation>终端出厂密钥为“abc”：网络上的任何人都能使用它。新密钥保存在本机的系统密钥环中。</translation>
-        </message>
-        <message>
-            <location line="+11" />
-            <source>New key</source>
-            <translation>新密钥</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Repeat</source>
-            <translation>再次输入</translation>
-        </message>
-        <message numerus="yes">
-            <location line="+1" />
-            <source>The %n selected terminal(s)</source>
-            <translation>
-                <numerusform>所选的 %n 台终端</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <location line="+1" />
-            <source>All %n terminal(s), as the site key</source>
-            <translation>
-                <numerusform>全部 %n 台终端（作为现场密钥）</numerusform>
-            </translation>
-        </message>
-        <message>
-            <location line="+12" />
-            <source>Type the new key twice</source>
-            <translation>请将新密钥输入两次</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>The two keys differ</source>
-            <translation>两次输入的密钥不一致</translation>
-        </message>
-    </context>
-    <context>
-        <name>MainWindow</name>
-        <message>
-            <location filename="../main_window.py" line="+64" />
-            <location line="+158" />
-            <source>Enroll Station</source>
-            <translation>人脸登记工作站</translation>
-        </message>
-        <message>
-            <location line="-56" />
-            <source>Stop demo</source>
-            <translation>停止演示</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Start demo</source>
-            <translation>开始演示</translation>
-        </message>
-        <message>
-            <location line="+58" />
-            <source>Face enrollment for access terminals</source>
-            <translation>门禁终端的人脸登记</translation>
-        </message>
-        <message>
-            <location line="+14" />
-            <source>Settings</source>
-            <translation>设置</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Version {version}</source>
-            <translation>版本 {version}</translation>
-        </message>
-        <message>
-            <location line="+15" />
-            <source>&amp;Station</source>
-            <translation>工作站(&amp;S)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Settings…</source>
-            <translation>设置(&amp;S)…</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>&amp;Quit</source>
-            <translation>退出(&amp;Q)</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>&amp;View</source>
-            <translation>视图(&amp;V)</translation>
-        </message>
-    </context>
-    <context>
-        <name>NoticeBanner</name>
-        <message>
-            <location filename="../widgets.py" line="+63" />
-            <source>Dismiss</source>
-            <translation>关闭提示</translation>
-        </message>
-    </context>
-    <context>
-        <name>Pages</name>
-        <message>
-            <location filename="../pages.py" line="+44" />
-            <source>Enroll</source>
-            <translation>登记</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Persons</source>
-            <translation>人员</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Terminals</source>
-            <translation>终端</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Records</source>
-            <translation>通行记录</translation>
-        </message>
-        <message>
-            <location line="+59" />
-            <source>Meanwhile, the Terminals page works: find the terminals on this network (or the demo ones), set a site key and let them send heartbeats to this station.</source>
-            <translation>在此期间，“终端”页面已经可用：查找本网络中的终端（或演示终端）、设置现场密钥，并让它们把心跳发送到本工作站。</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Open Terminals</source>
-            <translation>打开终端页面</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>This page could not be opened because of a bug. The details are in the log.</source>
-            <translation>由于程序错误，此页面无法打开。详细信息见日志。</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>&lt;b&gt;Not built yet.&lt;/b&gt; Here you will enroll people: take a photo, check it and send it to the terminals.</source>
-            <translation>&lt;b&gt;尚未完成。&lt;/b&gt;这里将用于登记人员：拍照、检查照片并发送到终端。</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Live camera preview with face quality checks (sharpness, pose, light)</source>
-            <translation>摄像头实时预览，并检查人脸质量（清晰度、姿态、光线）</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>A virtual camera made from sample portraits, for demo mode without a webcam</source>
-            <translation>由示例人像组成的虚拟摄像头，演示模式下无需网络摄像头</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Duplicate search against everyone already enrolled</source>
-            <translation>在所有已登记人员中查找重复</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Upload to every chosen terminal, verified by reading it back</source>
-            <translation>上传到每台选定的终端，并回读校验</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>&lt;b&gt;Not built yet.&lt;/b&gt; Here you will see everyone enrolled at this station, with photo, validity and the terminals they are on.</source>
-            <translation>&lt;b&gt;尚未完成。&lt;/b&gt;这里将显示在本工作站登记的所有人员，包括照片、有效期以及所在的终端。</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Search by name or ID</source>
-            <translation>按姓名或编号搜索</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Change validity, pass count and visitor end time</source>
-            <translation>修改有效期、通行次数和访客结束时间</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Delivery state on each terminal</source>
-            <translation>每台终端上的下发状态</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Import and export as Excel files</source>
-            <translation>以 Excel 文件导入和导出</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>&lt;b&gt;Not built yet.&lt;/b&gt; Here you will see the access terminals on this network, found automatically.</source>
-            <translation>&lt;b&gt;尚未完成。&lt;/b&gt;这里将显示自动发现的本网络中的门禁终端。</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Network scan and live heartbeats</source>
-            <translation>网络扫描和实时心跳</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Online and offline state, device details</source>
-            <translation>在线和离线状态、设备详情</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Terminal keys kept in the system keyring</source>
-            <translation>终端密钥保存在系统密钥环中</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Open the door, set the time, reboot</source>
-            <translation>开门、校时、重启</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>&lt;b&gt;Not built yet.&lt;/b&gt; Here you will see the pass records the terminals send to this station.</source>
-            <translation>&lt;b&gt;尚未完成。&lt;/b&gt;这里将显示终端发送到本工作站的通行记录。</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Who passed which terminal, and when, as it happens</source>
-            <translation>实时显示谁在何时通过了哪台终端</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Filter by person, terminal and date</source>
-            <translation>按人员、终端和日期筛选</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Export to Excel</source>
-            <translation>导出为 Excel</translation>
-        </message>
-    </context>
-    <context>
-        <name>SettingsDialog</name>
-        <message>
-            <location filename="../settings_dialog.py" line="+28" />
-            <source>Settings</source>
-            <translation>设置</translation>
-        </message>
-        <message>
-            <location line="+24" />
-            <source>Appearance</source>
-            <translation>外观</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <location line="+11" />
-            <source>Same as the system</source>
-            <translation>跟随系统</translation>
-        </message>
-        <message>
-            <location line="-6" />
-            <source>Language:</source>
-            <translation>语言：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>A new language is used after a restart.</source>
-            <translation>新语言将在重启后生效。</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>Light</source>
-            <translation>浅色</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Dark</source>
-            <translation>深色</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Theme:</source>
-            <translation>主题：</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Camera</source>
-            <translation>摄像头</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Camera {number}</source>
-            <translation>摄像头 {number}</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Camera:</source>
-            <translation>摄像头：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Take the photo as soon as every check passes</source>
-            <translation>所有检查通过后立即拍照</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Auto capture:</source>
-            <translation>自动拍照：</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Terminals</source>
-            <translation>终端</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Receiver port:</source>
-            <translation>接收端口：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Terminals send heartbeats and pass records to this port.</source>
-            <translation>终端将心跳和通行记录发送到此端口。</translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>Visitors</source>
-            <translation>访客</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Visitor passes end at:</source>
-            <translation>访客通行截止于：</translation>
-        </message>
-    </context>
-    <context>
-        <name>ShellPresenter</name>
-        <message>
-            <location filename="../shell_presenter.py" line="+92" />
-            <source>No terminal is known yet. Connect a terminal to this network, or start the demo: three simulated terminals on this computer show the whole station working.</source>
-            <translation>尚未发现任何终端。请将终端接入本网络，或开始演示：本机上的三台模拟终端将展示工作站的完整功能。</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Start demo</source>
-            <translation>开始演示</translation>
-        </message>
-        <message>
-            <location line="+15" />
-            <source>Starting demo terminals</source>
-            <translation>正在启动演示终端</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>Stopping demo terminals</source>
-            <translation>正在停止演示终端</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Demo mode: {count} simulated terminals ({addresses}).</source>
-            <translation>演示模式：{count} 台模拟终端（{addresses}）。</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Stop demo</source>
-            <translation>停止演示</translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>The demo terminals could not start: {reason}</source>
-            <translation>演示终端无法启动：{reason}</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Try again</source>
-            <translation>重试</translation>
-        </message>
-        <message>
-            <location line="+30" />
-            <source>The new language is used after a restart.</source>
-            <translation>新语言将在重启后生效。</translation>
-        </message>
-    </context>
-    <context>
-        <name>StationSettings</name>
-        <message>
-            <location filename="../settings.py" line="+137" />
-            <source>The settings could not be saved to {path}.</source>
-            <translation>无法将设置保存到 {path}。</translation>
-        </message>
-    </context>
-    <context>
-        <name>StationStatusBar</name>
-        <message>
-            <location filename="../status_bar.py" line="+57" />
-            <source>No terminals yet</source>
-            <translation>暂无终端</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>{online} online · {offline} offline</source>
-            <translation>{online} 台在线 · {offline} 台离线</translation>
-        </message>
-    </context>
-    <context>
-        <name>TerminalsModel</name>
-        <message>
-            <location filename="../terminals_view.py" line="+104" />
-            <source>Name</source>
-            <translation>名称</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Serial</source>
-            <translation>序列号</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Address</source>
-            <translation>地址</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>State</source>
-            <translation>状态</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Key</source>
-            <translation>密钥</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Persons</source>
-            <translation>人数</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>App version</source>
-            <translation>应用版本</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Clock offset</source>
-            <translation>时钟偏差</translation>
-        </message>
-        <message>
-            <location line="+55" />
-            <source>(no name)</source>
-            <translation>（未命名）</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Online</source>
-            <translation>在线</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Offline</source>
-            <translation>离线</translation>
-        </message>
-        <message>
-            <location line="+14" />
-            <source>No heartbeat received yet</source>
-            <translation>尚未收到心跳</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Last heartbeat %1 s ago</source>
-            <translation>上次心跳在 %1 秒前</translation>
-        </message>
-    </context>
-    <context>
-        <name>TerminalsPresenter</name>
-        <message>
-            <location line="+67" />
-            <source>Starting the heartbeat receiver</source>
-            <translation>正在启动心跳接收</translation>
-        </message>
-        <message>
-            <location line="+13" />
-            <source>Heartbeats cannot be received: %1</source>
-            <translation>无法接收心跳：%1</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Receiving heartbeats on port %1</source>
-            <translation>正在端口 %1 上接收心跳</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>Reading a new terminal</source>
-            <translation>正在读取新终端</translation>
-        </message>
-        <message>
-            <location line="+10" />
-            <source>Restarting the heartbeat receiver</source>
-            <translation>正在重启心跳接收</translation>
-        </message>
-        <message>
-            <location line="+22" />
-            <source>Looking for terminals</source>
-            <translation>正在查找终端</translation>
-        </message>
-        <message numerus="yes">
-            <location line="+6" />
-            <source>Found %n terminal(s)</source>
-            <translation>
-                <numerusform>找到 %n 台终端</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <location line="+3" />
-            <source>(%n with a key this station does not hold: add them with their key)</source>
-            <translation>
-                <numerusform>（其中 %n 台使用本工作站没有的密钥：请输入其密钥后添加）</numerusform>
-            </translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>Adding %1</source>
-            <translation>正在添加 %1</translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>The terminal at %1 rejected every key this station holds; add it with its key</source>
-            <translation>%1 处的终端拒绝了本工作站的所有密钥；请输入其密钥后添加</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>Added %1 (%2)</source>
-            <translation>已添加 %1（%2）</translation>
-        </message>
-        <message>
-            <location line="+20" />
-            <source>Reading the terminals</source>
-            <translation>正在读取终端</translation>
-        </message>
-        <message>
-            <location line="+19" />
-            <source>Setting the clock</source>
-            <translation>正在校时</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>Clock of %1 set: it was %2 off, now %3</source>
-            <translation>%1 已校时：原偏差 %2，现在 %3</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>Configuring heartbeats</source>
-            <translation>正在配置心跳</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>The heartbeat receiver is not running (see the settings for its port)</source>
-            <translation>心跳接收未运行（请在设置中查看其端口）</translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>%1 now sends heartbeats and pass records to this station</source>
-            <translation>%1 现在会将心跳和通行记录发送到本工作站</translation>
-        </message>
-        <message>
-            <location line="+19" />
-            <source>The key was not changed everywhere. %1</source>
-            <translation>密钥未在所有终端上更改。%1</translation>
-        </message>
-        <message numerus="yes">
-            <location line="+3" />
-            <source>Key changed on %n terminal(s)</source>
-            <translation>
-                <numerusform>已在 %n 台终端上更改密钥</numerusform>
-            </translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>Door of %1 opened</source>
-            <translation>%1 的门已打开</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Opening the door</source>
-            <translation>正在开门</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>%1 is restarting</source>
-            <translation>%1 正在重启</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Restarting</source>
-            <translation>正在重启</translation>
-        </message>
-        <message>
-            <location line="+10" />
-            <source>%1 is downloading the new app</source>
-            <translation>%1 正在下载新应用</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Updating the app</source>
-            <translation>正在更新应用</translation>
-        </message>
-    </context>
-    <context>
-        <name>TerminalsView</name>
-        <message>
-            <location line="+80" />
-            <source>Subnets to scan, e.g. 192.168.1.0/24 (blank: this PC's networks)</source>
-            <translation>要扫描的子网，例如 192.168.1.0/24（留空：本机所在网络）</translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>port </source>
-            <translation>端口 </translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>The terminals' port (8088 unless changed)</source>
-            <translation>终端的端口（默认 8088）</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Find terminals</source>
-            <translation>查找终端</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Add by address…</source>
-            <translation>按地址添加…</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Refresh</source>
-            <translation>刷新</translation>
-        </message>
-        <message>
-            <location line="+15" />
-            <source>Some terminals still use the factory key “abc”, which anyone on the network can use. Set a key of your own for this site.</source>
-            <translation>部分终端仍在使用出厂密钥“abc”，网络上的任何人都能使用它。请为本现场设置自己的密钥。</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Set a site key…</source>
-            <translation>设置现场密钥…</translation>
-        </message>
-        <message>
-            <location line="+23" />
-            <source>Set clock</source>
-            <translation>校时</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Send heartbeats here</source>
-            <translation>将心跳发到本机</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Point the terminal's heartbeats and pass records at this station</source>
-            <translation>让终端把心跳和通行记录发送到本工作站</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Settings…</source>
-            <translation>设置…</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Change key…</source>
-            <translation>更改密钥…</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>More</source>
-            <translation>更多</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Open the door…</source>
-            <translation>开门…</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Restart…</source>
-            <translation>重启…</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Update the app…</source>
-            <translation>更新应用…</translation>
-        </message>
-        <message>
-            <location line="+39" />
-            <source>Select one terminal first</source>
-            <translation>请先选择一台终端</translation>
-        </message>
-        <message>
-            <location line="+41" />
-            <source>Settings saved on the terminal</source>
-            <translation>设置已保存到终端</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <location line="+2" />
-            <source>Open the door</source>
-            <translation>开门</translation>
-        </message>
-        <message>
-            <location line="-1" />
-            <source>Open the door of %1 now? It opens for real.</source>
-            <translation>现在打开 %1 的门吗？门会真的打开。</translation>
-        </message>
-        <message>
-            <location line="+11" />
-            <source>Restart the terminal</source>
-            <translation>重启终端</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Restart %1? Nobody can pass for about a minute.</source>
-            <translation>重启 %1 吗？大约一分钟内无人能通行。</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Restart</source>
-            <translation>重启</translation>
-        </message>
-    </context>
-    <context>
-        <name>UpdateAppDialog</name>
-        <message>
-            <location filename="../terminal_dialogs.py" line="+118" />
-            <source>Update the app of %1</source>
-            <translation>更新 %1 的应用</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>The terminal downloads the file itself, so the address must be reachable from it.</source>
-            <translation>终端会自行下载该文件，因此该地址必须能从终端访问。</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>Address of the APK</source>
-            <translation>APK 的地址</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>The address must look like http://host:port/file.apk</source>
-            <translation>地址格式应为 http://host:port/file.apk</translation>
-        </message>
-    </context>
-    <context>
-        <name>_BusyIndicator</name>
-        <message>
-            <location filename="../status_bar.py" line="+31" />
-            <source> (+{count} more)</source>
-            <translation>（另有 {count} 项）</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Working</source>
-            <translation>处理中</translation>
-        </message>
-    </context>
-    <context>
-        <name>_FormDialog</name>
-        <message>
-            <location filename="../terminal_dialogs.py" line="-226" />
-            <source>OK</source>
-            <translation>确定</translation>
-        </message>
-    </context>
-    <context>
-        <name>dialog</name>
-        <message>
-            <location line="+259" />
-            <source>Cancel</source>
-            <translation>取消</translation>
-        </message>
-    </context>
+<context>
+    <name></name>
+    <message>
+        <location filename="../persons_model.py" line="+331"/>
+        <source>PersonsModel</source>
+        <comment>waiting to be sent</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PersonsModel</source>
+        <comment>on the terminal</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PersonsModel</source>
+        <comment>failed: the terminal refused the key</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PersonsModel</source>
+        <comment>failed: the terminal is full</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PersonsModel</source>
+        <comment>failed: the terminal rejected the photo</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PersonsModel</source>
+        <comment>failed</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PersonsModel</source>
+        <comment>being removed</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PersonsModel</source>
+        <comment>removed</comment>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AddTerminalDialog</name>
+    <message>
+        <location filename="../terminal_dialogs.py" line="+69"/>
+        <source>Add a terminal</source>
+        <translation>添加终端</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>only if the station does not know it yet</source>
+        <translation>仅当本工作站还不知道它的密钥时填写</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Key</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Type the terminal&apos;s address</source>
+        <translation>请输入终端的地址</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The address must look like 192.168.1.20 or 192.168.1.20:8088</source>
+        <translation>地址格式应为 192.168.1.20 或 192.168.1.20:8088</translation>
+    </message>
+</context>
+<context>
+    <name>AskTwiceDialog</name>
+    <message>
+        <location filename="../person_edit_dialog.py" line="+201"/>
+        <source>I understand, remove them</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ChecklistView</name>
+    <message>
+        <location filename="../enroll_result.py" line="+66"/>
+        <source>passed</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>failed</source>
+        <translation>未通过</translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <location filename="../crash_dialog.py" line="+26"/>
+        <source>Something went wrong</source>
+        <translation>出现了问题</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>This is a bug in Enroll Station, not something you did. Your data is safe. The details below are also in the log file: {path}</source>
+        <translation>这是 Enroll Station 的程序错误，并非您的操作所致。您的数据是安全的。以下详细信息也已写入日志文件：{path}</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Copy details</source>
+        <translation>复制详细信息</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceSettingsDialog</name>
+    <message>
+        <location filename="../terminal_dialogs.py" line="+64"/>
+        <source>Terminal name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Welcome message (@ = name)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Message when not recognised</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Liveness check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>On</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Face match threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>ID card match threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Wait after a result (s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Opens the door on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Face</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ID card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Staff number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Face and ID card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Face and staff number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Door stays open (s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Door output</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Relay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Wiegand 26</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Wiegand 34</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Volume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Daily restart (HH:MM)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Settings of %1</source>
+        <translation>%1 的设置</translation>
+    </message>
+    <message>
+        <location line="+60"/>
+        <source>The daily restart time must look like 23:50</source>
+        <translation>每日重启时间的格式应为 23:50</translation>
+    </message>
+</context>
+<context>
+    <name>EditPersonDialog</name>
+    <message>
+        <location filename="../person_edit_dialog.py" line="-141"/>
+        <source>Edit %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Save and send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>No photo</source>
+        <translation type="unfinished">无照片</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Replace photo…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Choose a photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Images (*.jpg *.jpeg *.png *.bmp)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>New photo chosen: it is cropped and checked on saving</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>EnrollPresenter</name>
+    <message>
+        <location filename="../enroll_view.py" line="+129"/>
+        <location line="+7"/>
+        <source>Checking the photo</source>
+        <translation>正在检查照片</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Enrolling</source>
+        <translation>正在登记</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Retrying</source>
+        <translation>正在重试</translation>
+    </message>
+</context>
+<context>
+    <name>EnrollView</name>
+    <message>
+        <location line="+75"/>
+        <source>Capture (Space)</source>
+        <translation>拍照（空格）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photo from a terminal…</source>
+        <translation>用终端拍照…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Back to the camera (Esc)</source>
+        <translation>返回摄像头（Esc）</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Enroll (Enter)</source>
+        <translation>登记（回车）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Next person</source>
+        <translation>下一位</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <location line="+72"/>
+        <source>Checking the photo…</source>
+        <translation>正在检查照片…</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Photo refused: {hint}</source>
+        <translation>照片不合格：{hint}</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>It is a new person</source>
+        <translation>这是新人员</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>New person: fill in the form and press Enter.</source>
+        <translation>新人员：填写表单后按回车。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Renewing {name} ({id}): check the validity and press Enter.</source>
+        <translation>正在续期 {name}（{id}）：检查有效期后按回车。</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Enrolling {name}…</source>
+        <translation>正在登记 {name}…</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>{id} saved at the station; on {done} of {total} terminal(s).</source>
+        <translation>{id} 已保存到本站；已下发到 {done}/{total} 台终端。</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Not enrolled: {reason}</source>
+        <translation>未登记：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunPresenter</name>
+    <message>
+        <location filename="../first_run.py" line="+247"/>
+        <source>First-run wizard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>The new language is used after a restart.</source>
+        <translation type="unfinished">新语言将在重启后生效。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The site key was not saved: this PC has no keyring for keys.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The site key was not saved: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Exporting diagnostics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Diagnostics saved to {path} (no keys or ID numbers inside).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Open folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunWizard</name>
+    <message>
+        <location line="-272"/>
+        <source>Set up this station</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Skip</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Finish</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The language of the station&apos;s window. It is used from the next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Same as the system</source>
+        <translation type="unfinished">跟随系统</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Language:</source>
+        <translation type="unfinished">语言：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Camera</source>
+        <translation type="unfinished">摄像头</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The camera that takes enrollment photos. Camera 1 is the built-in one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Camera {number}</source>
+        <translation type="unfinished">摄像头 {number}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Camera:</source>
+        <translation type="unfinished">摄像头：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Terminals</source>
+        <translation type="unfinished">终端</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The access terminals this station enrolls people on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Find the terminals on this network now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Start the demo: three simulated terminals on this computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Later (Terminals page)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ForgetDialog</name>
+    <message>
+        <location filename="../person_edit_dialog.py" line="+52"/>
+        <source>Forget this person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Forget %1 (ID %2)? This removes them from %3 terminal(s) and deletes from this station their photo, face embedding, card and ID numbers, and the names and snapshots of their pass records. Only the audit log keeps the ID. This cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Type the ID %1 to confirm:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Forget</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>KeyDialog</name>
+    <message>
+        <location filename="../terminal_dialogs.py" line="-206"/>
+        <source>Change the terminal key</source>
+        <translation>更改终端密钥</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Terminals leave the factory with the key “abc”: anyone on the network could use it. The new key is kept in this PC&apos;s keyring.</source>
+        <translation>终端出厂密钥为“abc”：网络上的任何人都能使用它。新密钥保存在本机的系统密钥环中。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>New key</source>
+        <translation>新密钥</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Repeat</source>
+        <translation>再次输入</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>The %n selected terminal(s)</source>
+        <translation>
+            <numerusform>所选的 %n 台终端</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>All %n terminal(s), as the site key</source>
+        <translation>
+            <numerusform>全部 %n 台终端（作为现场密钥）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Type the new key twice</source>
+        <translation>请将新密钥输入两次</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The two keys differ</source>
+        <translation>两次输入的密钥不一致</translation>
+    </message>
+    <message>
+        <location line="+90"/>
+        <source>The key is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The key is longer than 20 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The key must not contain spaces or control characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../main_window.py" line="+66"/>
+        <location line="+158"/>
+        <source>Enroll Station</source>
+        <translation>人脸登记工作站</translation>
+    </message>
+    <message>
+        <location line="-56"/>
+        <source>Stop demo</source>
+        <translation>停止演示</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Start demo</source>
+        <translation>开始演示</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>Face enrollment for access terminals</source>
+        <translation>门禁终端的人脸登记</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Version {version}</source>
+        <translation>版本 {version}</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>&amp;Station</source>
+        <translation>工作站(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;First-run wizard…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export &amp;diagnostics…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+</context>
+<context>
+    <name>MatchCard</name>
+    <message>
+        <location filename="../enroll_result.py" line="+22"/>
+        <source>No photo</source>
+        <translation>无照片</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>ID {id}</source>
+        <translation>ID {id}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Similarity {percent:.0f} %</source>
+        <translation>相似度 {percent:.0f} %</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Same person: update</source>
+        <translation>同一人：更新</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Enroll the new photo as {name} and renew their record</source>
+        <translation>用新照片登记为 {name} 并续期其记录</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Valid without limit</source>
+        <translation>长期有效</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Valid until {when}</source>
+        <translation>有效期至 {when}</translation>
+    </message>
+</context>
+<context>
+    <name>NoticeBanner</name>
+    <message>
+        <location filename="../widgets.py" line="+63"/>
+        <source>Dismiss</source>
+        <translation>关闭提示</translation>
+    </message>
+</context>
+<context>
+    <name>Pages</name>
+    <message>
+        <location filename="../pages.py" line="+44"/>
+        <source>Enroll</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Persons</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Terminals</source>
+        <translation>终端</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Records</source>
+        <translation>通行记录</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>Meanwhile, the Terminals page works: find the terminals on this network (or the demo ones), set a site key and let them send heartbeats to this station.</source>
+        <translation>在此期间，“终端”页面已经可用：查找本网络中的终端（或演示终端）、设置现场密钥，并让它们把心跳发送到本工作站。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Open Terminals</source>
+        <translation>打开终端页面</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>This page could not be opened because of a bug. The details are in the log.</source>
+        <translation>由于程序错误，此页面无法打开。详细信息见日志。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&lt;b&gt;Not built yet.&lt;/b&gt; Here you will enroll people: take a photo, check it and send it to the terminals.</source>
+        <translation>&lt;b&gt;尚未完成。&lt;/b&gt;这里将用于登记人员：拍照、检查照片并发送到终端。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Live camera preview with face quality checks (sharpness, pose, light)</source>
+        <translation>摄像头实时预览，并检查人脸质量（清晰度、姿态、光线）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A virtual camera made from sample portraits, for demo mode without a webcam</source>
+        <translation>由示例人像组成的虚拟摄像头，演示模式下无需网络摄像头</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Duplicate search against everyone already enrolled</source>
+        <translation>在所有已登记人员中查找重复</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Upload to every chosen terminal, verified by reading it back</source>
+        <translation>上传到每台选定的终端，并回读校验</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&lt;b&gt;Not built yet.&lt;/b&gt; Here you will see everyone enrolled at this station, with photo, validity and the terminals they are on.</source>
+        <translation>&lt;b&gt;尚未完成。&lt;/b&gt;这里将显示在本工作站登记的所有人员，包括照片、有效期以及所在的终端。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Search by name or ID</source>
+        <translation>按姓名或编号搜索</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Change validity, pass count and visitor end time</source>
+        <translation>修改有效期、通行次数和访客结束时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delivery state on each terminal</source>
+        <translation>每台终端上的下发状态</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Import and export as Excel files</source>
+        <translation>以 Excel 文件导入和导出</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&lt;b&gt;Not built yet.&lt;/b&gt; Here you will see the access terminals on this network, found automatically.</source>
+        <translation>&lt;b&gt;尚未完成。&lt;/b&gt;这里将显示自动发现的本网络中的门禁终端。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Network scan and live heartbeats</source>
+        <translation>网络扫描和实时心跳</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Online and offline state, device details</source>
+        <translation>在线和离线状态、设备详情</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Terminal keys kept in the system keyring</source>
+        <translation>终端密钥保存在系统密钥环中</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open the door, set the time, reboot</source>
+        <translation>开门、校时、重启</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&lt;b&gt;Not built yet.&lt;/b&gt; Here you will see the pass records the terminals send to this station.</source>
+        <translation>&lt;b&gt;尚未完成。&lt;/b&gt;这里将显示终端发送到本工作站的通行记录。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Who passed which terminal, and when, as it happens</source>
+        <translation>实时显示谁在何时通过了哪台终端</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Filter by person, terminal and date</source>
+        <translation>按人员、终端和日期筛选</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export to Excel</source>
+        <translation>导出为 Excel</translation>
+    </message>
+</context>
+<context>
+    <name>PersonDetail</name>
+    <message>
+        <location filename="../person_detail.py" line="+82"/>
+        <source>Select a person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Terminals</source>
+        <translation type="unfinished">终端</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>No photo</source>
+        <translation type="unfinished">无照片</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Visitor</source>
+        <translation type="unfinished">访客</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Staff</source>
+        <translation type="unfinished">员工</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(expired)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>any</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ID</source>
+        <translation type="unfinished">ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ID number</source>
+        <translation type="unfinished">身份证号</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Valid from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Valid until</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Passes</source>
+        <translation type="unfinished">通行次数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Only on this station: not sent to any terminal.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Nothing recorded yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PersonForm</name>
+    <message>
+        <location filename="../person_form.py" line="+88"/>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Name as the terminal shows it</source>
+        <translation>终端上显示的姓名</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visitor</source>
+        <translation>访客</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Card number</source>
+        <translation>卡号</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>18-digit ID card number (optional)</source>
+        <translation>18 位身份证号码（可选）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Passes</source>
+        <translation>通行次数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Valid</source>
+        <translation>有效期</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No terminals known yet: add them on the Terminals page.</source>
+        <translation>尚无已知终端：请在“终端”页面添加。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Terminals</source>
+        <translation>终端</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Typed, or generated</source>
+        <translation>手动输入或自动生成</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A new id from the station&apos;s id pattern</source>
+        <translation>按本站的 ID 规则生成新 ID</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Optional</source>
+        <translation>可选</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hex</source>
+        <translation>十六进制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The card number is typed in hexadecimal</source>
+        <translation>卡号以十六进制输入</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+11"/>
+        <location line="+8"/>
+        <source>Unlimited</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>Today until {hour}:00</source>
+        <translation>今天至 {hour}:00</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>One day</source>
+        <translation>一天</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>One week</source>
+        <translation>一周</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>from</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>until</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <location line="+149"/>
+        <source>Choose at least one terminal.</source>
+        <translation>请至少选择一台终端。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>ID: {problem}</source>
+        <translation>ID：{problem}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Name: {problem}</source>
+        <translation>姓名：{problem}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Card number: {problem}</source>
+        <translation>卡号：{problem}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Validity: {problem}</source>
+        <translation>有效期：{problem}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ID number (a warning only): {problem}</source>
+        <translation>身份证号（仅提醒）：{problem}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>decimal {number}</source>
+        <translation>十进制 {number}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>hex {number}</source>
+        <translation>十六进制 {number}</translation>
+    </message>
+</context>
+<context>
+    <name>PersonsModel</name>
+    <message>
+        <location filename="../persons_model.py" line="-220"/>
+        <source>Name</source>
+        <translation type="unfinished">名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ID</source>
+        <translation type="unfinished">ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Valid until</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Passes</source>
+        <translation type="unfinished">通行次数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Terminals</source>
+        <translation type="unfinished">终端</translation>
+    </message>
+    <message>
+        <location line="+138"/>
+        <source>(no name)</source>
+        <translation type="unfinished">（未命名）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>no limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>any</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Being forgotten</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visitor</source>
+        <translation type="unfinished">访客</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Staff</source>
+        <translation type="unfinished">员工</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1, expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>station only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>⚠ %1 failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>⏳ %1 waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PersonsPresenter</name>
+    <message>
+        <location filename="../persons_view.py" line="+86"/>
+        <source>Opening the persons list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>The station database is still opening</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+82"/>
+        <source>%1 saved on this station</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 saved; sending to %2 terminal(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The selected persons are on no terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 removed from %2 terminal(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Undone: sending them to those terminals again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>%1 is being forgotten: removed from this station, and from %2 terminal(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+7"/>
+        <source>%n person(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Undoing</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PersonsView</name>
+    <message>
+        <location line="+76"/>
+        <source>Search by name, ID, card or ID number (Ctrl+F)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>By name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>By ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Recently changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ending soonest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Visitors</source>
+        <translation type="unfinished">访客</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Failed sync</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Undo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Edit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Change validity, passes, card or photo (Ctrl+E)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove from terminals…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove from all or some terminals (Del)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Forget…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove from every terminal and this station, photo and face data included</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Refresh</source>
+        <translation type="unfinished">刷新</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Read the list again (F5)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Compare with a terminal…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>What a terminal holds against what the station expects; fix or import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>On any terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>On %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>%n person(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+74"/>
+        <source>No terminals yet: add them on the Terminals page</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PreviewPresenter</name>
+    <message>
+        <location filename="../preview_presenter.py" line="+243"/>
+        <source>Loading face models…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+102"/>
+        <source>Camera problem: {reason}. Retrying…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+65"/>
+        <source>Camera preview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The face models are not available: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PreviewView</name>
+    <message>
+        <location filename="../preview_view.py" line="+121"/>
+        <source>Hold still…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ready: press Space to take the photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Camera off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Starting the camera…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
+    <message>
+        <location filename="../enroll_progress.py" line="+41"/>
+        <source>Terminals</source>
+        <translation>终端</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Retry failed terminals</source>
+        <translation>重试失败的终端</translation>
+    </message>
+    <message>
+        <location line="+77"/>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>checking the photo</source>
+        <translation>正在检查照片</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sending</source>
+        <translation>正在发送</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>reading back</source>
+        <translation>正在回读</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>done, verified</source>
+        <translation>完成，已核验</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>FAILED</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>On {done} of {total} terminals. The failed ones can be retried.</source>
+        <translation>已下发到 {done}/{total} 台终端。失败的终端可以重试。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Enrolled on every chosen terminal, verified.</source>
+        <translation>已登记到所有选定终端，并已核验。</translation>
+    </message>
+</context>
+<context>
+    <name>ReconcileDialog</name>
+    <message>
+        <location filename="../reconcile_view.py" line="+64"/>
+        <source>Compare with a terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Compare</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Terminal</source>
+        <translation type="unfinished">终端</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Person / field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>On the station</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>On the terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ID</source>
+        <translation type="unfinished">ID</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Name</source>
+        <translation type="unfinished">名称</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Fix the terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Send the station&apos;s version of different and missing persons; remove persons only the terminal holds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Import persons only on the terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Comparing with the terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>Fixing the terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Nothing was changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 person(s) put right on the terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>This removes %1 of the %2 persons on %3 (%4 %). They will no longer get through that door. Are you sure?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Second confirmation. %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove many persons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Importing from the terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>%1 person(s) imported</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(%1 skipped: no usable face in the photo)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Different</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Only on the station</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Only on the terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Same</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Choose a terminal and compare.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The terminal holds exactly what the station expects.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The terminal holds %1 person(s); %2 need attention.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RecordsModel</name>
+    <message>
+        <location filename="../records_model.py" line="+51"/>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Person</source>
+        <translation type="unfinished">人员</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ID</source>
+        <translation type="unfinished">ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Terminal</source>
+        <translation type="unfinished">终端</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>(unknown)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RecordsPresenter</name>
+    <message>
+        <location filename="../records_view.py" line="+58"/>
+        <source>Opening the pass records</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>%1 record(s) written to %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>The station database is still opening</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RecordsView</name>
+    <message>
+        <location line="+52"/>
+        <source>Last 24 hours</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last 7 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last 30 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Person ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Export CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Refresh</source>
+        <translation type="unfinished">刷新</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Read the records again (F5)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Select a record to see the terminal&apos;s snapshot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>All terminals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>The terminal sent no snapshot with this record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Export pass records</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>CSV files (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RemotePhotoDialog</name>
+    <message>
+        <location filename="../enroll_remote.py" line="+49"/>
+        <source>Photo from a terminal</source>
+        <translation>用终端拍照</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Please look at the camera</source>
+        <translation>请看摄像头</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Thank you</source>
+        <translation>谢谢</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Take photos</source>
+        <translation>拍照</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Use this photo</source>
+        <translation>使用这张照片</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Terminal</source>
+        <translation>终端</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photos</source>
+        <translation>照片数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Says before</source>
+        <translation>拍照前提示语</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Says after</source>
+        <translation>拍照后提示语</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>The terminal is taking photos…</source>
+        <translation>终端正在拍照…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Taking photos on a terminal</source>
+        <translation>正在用终端拍照</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>passes</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>fails</source>
+        <translation>不合格</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>score {score:.0f}, {verdict}</source>
+        <translation>得分 {score:.0f}，{verdict}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{count} photo(s); the best is selected.</source>
+        <translation>共 {count} 张照片；已选中最佳的一张。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>No photos: {problem}</source>
+        <translation>未拍到照片：{problem}</translation>
+    </message>
+</context>
+<context>
+    <name>RemoveFromDialog</name>
+    <message>
+        <location filename="../person_edit_dialog.py" line="-57"/>
+        <source>Remove from terminals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Remove %1 from the checked terminals? They stay on this station and can be sent again later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ResultPanel</name>
+    <message>
+        <location filename="../enroll_result.py" line="+96"/>
+        <source>The terminals&apos; own check</source>
+        <translation>终端自身的检测</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>It is a new person</source>
+        <translation>这是新人员</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancel (Esc)</source>
+        <translation>取消（Esc）</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>No face to crop</source>
+        <translation>没有可裁剪的人脸</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>No usable face in the photo</source>
+        <translation>照片中没有可用的人脸</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photo refused: {hint}</source>
+        <translation>照片不合格：{hint}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Photo accepted</source>
+        <translation>照片合格</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nobody enrolled here looks like this person.</source>
+        <translation>本站已登记人员中没有与此人相似的。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Already enrolled? This face looks like:</source>
+        <translation>已经登记过？此人脸与以下人员相似：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Possibly already enrolled, please compare:</source>
+        <translation>可能已登记，请比对：</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>New photo</source>
+        <translation>新照片</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>A terminal already knows this face: is this person enrolled already?</source>
+        <translation>终端上已有此人脸：此人是否已登记？</translation>
+    </message>
+</context>
+<context>
+    <name>ReturningPersonCard</name>
+    <message>
+        <location filename="../preview_view.py" line="-80"/>
+        <source>Open record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Already enrolled: {name}, id {id}, {validity}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>(no name)</source>
+        <translation type="unfinished">（未命名）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>valid without end</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>expired on {when}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>valid until {when}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../settings_dialog.py" line="+34"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Appearance</source>
+        <translation>外观</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+11"/>
+        <source>Same as the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location line="-6"/>
+        <source>Language:</source>
+        <translation>语言：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A new language is used after a restart.</source>
+        <translation>新语言将在重启后生效。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Theme:</source>
+        <translation>主题：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Virtual camera (sample portraits)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Video file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Folder or file:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source> s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Checks pass for:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Camera {number}</source>
+        <translation>摄像头 {number}</translation>
+    </message>
+    <message>
+        <location line="-17"/>
+        <source>Camera:</source>
+        <translation>摄像头：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Take the photo as soon as every check passes</source>
+        <translation>所有检查通过后立即拍照</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Auto capture:</source>
+        <translation>自动拍照：</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>{camera} (not found)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Choose the virtual camera&apos;s pictures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Videos (*.mp4 *.avi *.mkv *.mov)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Terminals</source>
+        <translation>终端</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Receiver port:</source>
+        <translation>接收端口：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Every network of this PC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>This PC only (demo terminals)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accept uploads from:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Terminals send heartbeats and pass records to this port.</source>
+        <translation>终端将心跳和通行记录发送到此端口。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Visitors</source>
+        <translation>访客</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Visitor passes end at:</source>
+        <translation>访客通行截止于：</translation>
+    </message>
+</context>
+<context>
+    <name>ShellPresenter</name>
+    <message>
+        <location filename="../shell_presenter.py" line="+92"/>
+        <source>No terminal is known yet. Connect a terminal to this network, or start the demo: three simulated terminals on this computer show the whole station working.</source>
+        <translation>尚未发现任何终端。请将终端接入本网络，或开始演示：本机上的三台模拟终端将展示工作站的完整功能。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Start demo</source>
+        <translation>开始演示</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Starting demo terminals</source>
+        <translation>正在启动演示终端</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Stopping demo terminals</source>
+        <translation>正在停止演示终端</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Demo mode: {count} simulated terminals ({addresses}).</source>
+        <translation>演示模式：{count} 台模拟终端（{addresses}）。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Stop demo</source>
+        <translation>停止演示</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The demo terminals could not start: {reason}</source>
+        <translation>演示终端无法启动：{reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>The new language is used after a restart.</source>
+        <translation>新语言将在重启后生效。</translation>
+    </message>
+</context>
+<context>
+    <name>SiteKeyPage</name>
+    <message>
+        <location filename="../first_run.py" line="+33"/>
+        <source>Site key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Terminals only obey a station that knows their key. If your site set one key on every terminal, enter it here; leave it blank for the factory key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Site key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The key is kept in this PC&apos;s keyring, never in a file or a log.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>A key is 1 to 20 characters without spaces.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>StationSettings</name>
+    <message>
+        <location filename="../settings.py" line="+153"/>
+        <source>The settings could not be saved to {path}.</source>
+        <translation>无法将设置保存到 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>StationStatusBar</name>
+    <message>
+        <location filename="../status_bar.py" line="+57"/>
+        <source>No terminals yet</source>
+        <translation>暂无终端</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{online} online · {offline} offline</source>
+        <translation>{online} 台在线 · {offline} 台离线</translation>
+    </message>
+</context>
+<context>
+    <name>TerminalChecksView</name>
+    <message>
+        <location filename="../enroll_result.py" line="-184"/>
+        <source>asking…</source>
+        <translation>正在询问…</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>not asked: {why}</source>
+        <translation>未能询问：{why}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>wrong size</source>
+        <translation>尺寸不对</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a JPEG</source>
+        <translation>不是 JPEG</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>finds no face</source>
+        <translation>检测不到人脸</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot read the face features</source>
+        <translation>无法提取人脸特征</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>refuses the photo: {reason}</source>
+        <translation>拒绝此照片：{reason}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>photo usable; this face is ALREADY on the terminal</source>
+        <translation>照片可用；终端上已存在此人脸</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>photo usable; face not on the terminal yet</source>
+        <translation>照片可用；终端上尚无此人脸</translation>
+    </message>
+</context>
+<context>
+    <name>TerminalsModel</name>
+    <message>
+        <location filename="../terminals_view.py" line="+82"/>
+        <source>Not checked yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Factory key (abc): set a site key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>OK</source>
+        <translation type="unfinished">确定</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New key not confirmed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Key rejected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Serial</source>
+        <translation>序列号</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Key</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Persons</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>App version</source>
+        <translation>应用版本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Clock offset</source>
+        <translation>时钟偏差</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>(no name)</source>
+        <translation>（未命名）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>No heartbeat received yet</source>
+        <translation>尚未收到心跳</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Last heartbeat %1 s ago</source>
+        <translation>上次心跳在 %1 秒前</translation>
+    </message>
+</context>
+<context>
+    <name>TerminalsPresenter</name>
+    <message>
+        <location line="+124"/>
+        <source>Starting the heartbeat receiver</source>
+        <translation>正在启动心跳接收</translation>
+    </message>
+    <message>
+        <location line="-21"/>
+        <source>Heartbeats cannot be received: %1</source>
+        <translation>无法接收心跳：%1</translation>
+    </message>
+    <message>
+        <location line="-41"/>
+        <source>Opening the terminal list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Receiving heartbeats and pass records from this PC only, on port %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Receiving heartbeats and pass records on port %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Port %1 is used by another program, so terminals cannot send heartbeats or pass records to this station. Choose another receiver port in Settings.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Reading a new terminal</source>
+        <translation>正在读取新终端</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Restarting the heartbeat receiver</source>
+        <translation>正在重启心跳接收</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Looking for terminals</source>
+        <translation>正在查找终端</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+6"/>
+        <source>Found %n terminal(s)</source>
+        <translation>
+            <numerusform>找到 %n 台终端</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>(%n with a key this station does not hold: add them with their key)</source>
+        <translation>
+            <numerusform>（其中 %n 台使用本工作站没有的密钥：请输入其密钥后添加）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Adding %1</source>
+        <translation>正在添加 %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The terminal at %1 rejected every key this station holds; add it with its key</source>
+        <translation>%1 处的终端拒绝了本工作站的所有密钥；请输入其密钥后添加</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Added %1 (%2)</source>
+        <translation>已添加 %1（%2）</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Reading the terminals</source>
+        <translation>正在读取终端</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Setting the clock</source>
+        <translation>正在校时</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Clock of %1 set: it was %2 off, now %3</source>
+        <translation>%1 已校时：原偏差 %2，现在 %3</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Configuring heartbeats</source>
+        <translation>正在配置心跳</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The heartbeat receiver is not running (see the settings for its port)</source>
+        <translation>心跳接收未运行（请在设置中查看其端口）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1 now sends heartbeats and pass records to this station</source>
+        <translation>%1 现在会将心跳和通行记录发送到本工作站</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>The key was not changed everywhere. %1</source>
+        <translation>密钥未在所有终端上更改。%1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>Key changed on %n terminal(s)</source>
+        <translation>
+            <numerusform>已在 %n 台终端上更改密钥</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Door of %1 opened</source>
+        <translation>%1 的门已打开</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Opening the door</source>
+        <translation>正在开门</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 is restarting</source>
+        <translation>%1 正在重启</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Restarting</source>
+        <translation>正在重启</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 is downloading the new app</source>
+        <translation>%1 正在下载新应用</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Updating the app</source>
+        <translation>正在更新应用</translation>
+    </message>
+</context>
+<context>
+    <name>TerminalsView</name>
+    <message>
+        <location line="+98"/>
+        <source>Subnets to scan, e.g. 192.168.1.0/24 (blank: this PC&apos;s networks)</source>
+        <translation>要扫描的子网，例如 192.168.1.0/24（留空：本机所在网络）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>port </source>
+        <translation>端口 </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The terminals&apos; port (8088 unless changed)</source>
+        <translation>终端的端口（默认 8088）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Find terminals</source>
+        <translation>查找终端</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add by address…</source>
+        <translation>按地址添加…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>No secure key store on this PC: terminal keys are used only until the station closes, and keys cannot be changed. To keep keys safely, install and unlock a system keyring (GNOME Keyring or KDE Wallet), then restart the station.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Some terminals still use the factory key “abc”, which anyone on the network can use. Set a key of your own for this site.</source>
+        <translation>部分终端仍在使用出厂密钥“abc”，网络上的任何人都能使用它。请为本现场设置自己的密钥。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Set a site key…</source>
+        <translation>设置现场密钥…</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Set clock</source>
+        <translation>校时</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send heartbeats here</source>
+        <translation>将心跳发到本机</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Point the terminal&apos;s heartbeats and pass records at this station</source>
+        <translation>让终端把心跳和通行记录发送到本工作站</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Change key…</source>
+        <translation>更改密钥…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>More</source>
+        <translation>更多</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Open the door…</source>
+        <translation>开门…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Restart…</source>
+        <translation>重启…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Update the app…</source>
+        <translation>更新应用…</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>Select one terminal first</source>
+        <translation>请先选择一台终端</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>Settings saved on the terminal</source>
+        <translation>设置已保存到终端</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+2"/>
+        <source>Open the door</source>
+        <translation>开门</translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>Open the door of %1 now? It opens for real.</source>
+        <translation>现在打开 %1 的门吗？门会真的打开。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Restart the terminal</source>
+        <translation>重启终端</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Restart %1? Nobody can pass for about a minute.</source>
+        <translation>重启 %1 吗？大约一分钟内无人能通行。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Restart</source>
+        <translation>重启</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>Needs a secure key store on this PC (see above)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>UpdateAppDialog</name>
+    <message>
+        <location filename="../terminal_dialogs.py" line="+97"/>
+        <source>Update the app of %1</source>
+        <translation>更新 %1 的应用</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The terminal downloads the file itself, so the address must be reachable from it.</source>
+        <translation>终端会自行下载该文件，因此该地址必须能从终端访问。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Address of the APK</source>
+        <translation>APK 的地址</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The address must look like http://host:port/file.apk</source>
+        <translation>地址格式应为 http://host:port/file.apk</translation>
+    </message>
+</context>
+<context>
+    <name>_BusyIndicator</name>
+    <message>
+        <location filename="../status_bar.py" line="+31"/>
+        <source> (+{count} more)</source>
+        <translation>（另有 {count} 项）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Working</source>
+        <translation>处理中</translation>
+    </message>
+</context>
+<context>
+    <name>_FormDialog</name>
+    <message>
+        <location filename="../terminal_dialogs.py" line="-296"/>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+</context>
+<context>
+    <name>dialog</name>
+    <message>
+        <location filename="../person_edit_dialog.py" line="-106"/>
+        <location filename="../terminal_dialogs.py" line="+329"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
 </TS>
