@@ -20,6 +20,9 @@ async def ask(dialog: QDialog) -> bool:
             answered.set_result(result)
 
     dialog.finished.connect(finished)
+    # Building a dialog and showing it both cost milliseconds (more the first time): in
+    # separate loop steps, neither stalls the window.
+    await asyncio.sleep(0)
     dialog.open()
     try:
         return await answered == QDialog.DialogCode.Accepted.value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import socket
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 
 import keyring
 import pytest
-from gui_harness import QLoop, close_station
+from gui_harness import QLoop, change_preferences, close_station
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -375,3 +376,70 @@ def test_receiver_follows_the_port_setting(
     receiver = page.presenter.receiver
     assert receiver is not None
     assert receiver.port == port
+
+
+def test_a_taken_receiver_port_is_said_plainly_and_the_page_works(
+    qloop: QLoop, qtbot: QtBot, sims: StartSim
+) -> None:
+    term = sims("127.0.0.10")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        change_preferences(receiver_port=port)
+        station = Station.open(create_application())
+        try:
+            station.window.show_page("terminals")
+            page = station.window.page("terminals")
+            assert isinstance(page, TerminalsView)
+            qtbot.waitUntil(lambda: "used by another program" in page.receiver_label.text())
+            assert f"Port {port}" in page.receiver_label.text()
+            assert "used by another program" in station.window.status.problem_label.text()
+            assert [w for w in QApplication.topLevelWidgets() if w.isVisible()] == []
+            page.port.setValue(term.port)
+            _scan(page, qtbot, "127.0.0.10/32", 1)  # everything else still works
+        finally:
+            close_station(station, qloop)
+
+
+def test_without_a_secure_keyring_keys_last_the_session_only(  # noqa: PLR0917
+    qloop: QLoop,
+    qtbot: QtBot,
+    sims: StartSim,
+    sim_thread: SimThread,
+    monkeypatch: pytest.MonkeyPatch,
+    station_home: Path,
+) -> None:
+    from keyrings.alt.file import PlaintextKeyring
+
+    locked = sims("127.0.0.11")
+    sim_thread.run(_change_key(locked, "their-key"))
+    # What keyring finds on a Linux PC without Secret Service: only a plain-file keyring.
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(station_home / "no-config"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    station = Station.open(create_application())
+    try:
+        page = _page(station, qtbot)
+        qtbot.waitUntil(lambda: not page.keys_banner.isHidden())
+        assert "No secure key store on this PC" in page.keys_banner.text
+        qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+        add = _dialog(AddTerminalDialog, qtbot)
+        add.address.setText(f"127.0.0.11:{locked.port}")
+        add.key.setText("their-key")
+        qtbot.mouseClick(add.ok_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Added" in page.notice.text(), timeout=WAIT_MS)
+        page.select(locked.serial)
+        assert not page.key_button.isEnabled()  # a new key would be lost on quit
+        qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)  # the key works meanwhile
+        qtbot.waitUntil(lambda: "Clock of" in page.notice.text(), timeout=WAIT_MS)
+    finally:
+        close_station(station, qloop)
+        keyring.set_keyring(previous)
+    assert not (station_home / "xdg-data").exists()  # no keyring file was written
+    assert [p for p in station_home.rglob("*") if b"their-key" in _bytes(p)] == []
+
+
+def _bytes(path: Path) -> bytes:
+    return path.read_bytes() if path.is_file() else b""

@@ -42,7 +42,8 @@ def _catalogue() -> Catalogue:
 
 
 class _Calls(ast.NodeVisitor):
-    """Finds `self.tr("…")` (context: the enclosing class) and `translate("Ctx", "…")`."""
+    """Finds `self.tr("…")` (context: the enclosing class), `translate("Ctx", "…")` and
+    `QT_TRANSLATE_NOOP("Ctx", "…")`."""
 
     def __init__(self) -> None:
         self.found: list[tuple[str, str, int]] = []
@@ -58,7 +59,11 @@ class _Calls(ast.NodeVisitor):
         texts = [a.value for a in node.args if isinstance(a, ast.Constant)]
         if name == "tr" and self._classes and texts and isinstance(texts[0], str):
             self.found.append((self._classes[-1], texts[0], node.lineno))
-        elif name == "translate" and len(texts) >= 2 and all(isinstance(t, str) for t in texts[:2]):
+        elif (
+            name in ("translate", "QT_TRANSLATE_NOOP")
+            and len(texts) >= 2
+            and all(isinstance(t, str) for t in texts[:2])
+        ):
             self.found.append((str(texts[0]), str(texts[1]), node.lineno))
         self.generic_visit(node)
 
@@ -76,6 +81,7 @@ def test_the_scan_finds_the_shell_strings() -> None:
     found = {(ctx, text) for _, ctx, text in _source_strings()}
     assert ("MainWindow", "Enroll Station") in found
     assert ("Pages", "Export to Excel") in found
+    assert ("TerminalsModel", "Key rejected") in found  # marked, translated where shown
     assert len(found) > 50
 
 

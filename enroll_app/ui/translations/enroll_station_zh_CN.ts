@@ -129,112 +129,112 @@
     <message>
         <location filename="../terminal_dialogs.py" line="+64"/>
         <source>Terminal name</source>
-        <translation type="unfinished"></translation>
+        <translation>终端名称</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Welcome message (@ = name)</source>
-        <translation type="unfinished"></translation>
+        <translation>欢迎语（@ 代表姓名）</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Message when not recognised</source>
-        <translation type="unfinished"></translation>
+        <translation>识别失败时的提示语</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Liveness check</source>
-        <translation type="unfinished"></translation>
+        <translation>活体检测</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>On</source>
-        <translation type="unfinished"></translation>
+        <translation>开启</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Off</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Face match threshold</source>
-        <translation type="unfinished"></translation>
+        <translation>人脸比对阈值</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>ID card match threshold</source>
-        <translation type="unfinished"></translation>
+        <translation>人证比对阈值</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Wait after a result (s)</source>
-        <translation type="unfinished"></translation>
+        <translation>识别结果后等待（秒）</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Opens the door on</source>
-        <translation type="unfinished"></translation>
+        <translation>开门方式</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Face</source>
-        <translation type="unfinished"></translation>
+        <translation>刷脸</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ID card</source>
-        <translation type="unfinished"></translation>
+        <translation>刷身份证</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Staff number</source>
-        <translation type="unfinished"></translation>
+        <translation>工号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Face and ID card</source>
-        <translation type="unfinished"></translation>
+        <translation>刷脸加身份证</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Face and staff number</source>
-        <translation type="unfinished"></translation>
+        <translation>刷脸加工号</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Door stays open (s)</source>
-        <translation type="unfinished"></translation>
+        <translation>开门保持时间（秒）</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Door output</source>
-        <translation type="unfinished"></translation>
+        <translation>门禁输出</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Relay</source>
-        <translation type="unfinished"></translation>
+        <translation>继电器</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Wiegand 26</source>
-        <translation type="unfinished"></translation>
+        <translation>韦根 26</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Wiegand 34</source>
-        <translation type="unfinished"></translation>
+        <translation>韦根 34</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Volume</source>
-        <translation type="unfinished"></translation>
+        <translation>音量</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Daily restart (HH:MM)</source>
-        <translation type="unfinished"></translation>
+        <translation>每日重启时间（时:分）</translation>
     </message>
     <message>
         <location line="+30"/>
@@ -288,7 +288,7 @@
 <context>
     <name>EnrollPresenter</name>
     <message>
-        <location filename="../enroll_view.py" line="+129"/>
+        <location filename="../enroll_view.py" line="+130"/>
         <location line="+7"/>
         <source>Checking the photo</source>
         <translation>正在检查照片</translation>
@@ -357,7 +357,7 @@
         <translation>新人员：填写表单后按回车。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <source>Renewing {name} ({id}): check the validity and press Enter.</source>
         <translation>正在续期 {name}（{id}）：检查有效期后按回车。</translation>
     </message>
@@ -580,17 +580,17 @@
     <message>
         <location line="+90"/>
         <source>The key is empty</source>
-        <translation type="unfinished"></translation>
+        <translation>密钥为空</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The key is longer than 20 bytes</source>
-        <translation type="unfinished"></translation>
+        <translation>密钥超过 20 个字节</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The key must not contain spaces or control characters</source>
-        <translation type="unfinished"></translation>
+        <translation>密钥不能包含空格或控制字符</translation>
     </message>
 </context>
 <context>
@@ -2086,17 +2086,17 @@
     <message>
         <location line="+2"/>
         <source>Every network of this PC</source>
-        <translation type="unfinished"></translation>
+        <translation>本机的所有网络</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>This PC only (demo terminals)</source>
-        <translation type="unfinished"></translation>
+        <translation>仅本机（演示终端）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Accept uploads from:</source>
-        <translation type="unfinished"></translation>
+        <translation>接收上传的来源：</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -2269,27 +2269,27 @@
     <message>
         <location filename="../terminals_view.py" line="+82"/>
         <source>Not checked yet</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未检查</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Factory key (abc): set a site key</source>
-        <translation type="unfinished"></translation>
+        <translation>出厂密钥（abc）：请设置站点密钥</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>OK</source>
-        <translation type="unfinished">确定</translation>
+        <translation>正常</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>New key not confirmed</source>
-        <translation type="unfinished"></translation>
+        <translation>新密钥未确认</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Key rejected</source>
-        <translation type="unfinished"></translation>
+        <translation>密钥被拒绝</translation>
     </message>
     <message>
         <location line="+29"/>
@@ -2372,22 +2372,22 @@
     <message>
         <location line="-41"/>
         <source>Opening the terminal list</source>
-        <translation type="unfinished"></translation>
+        <translation>正在打开终端列表</translation>
     </message>
     <message>
         <location line="+28"/>
         <source>Receiving heartbeats and pass records from this PC only, on port %1</source>
-        <translation type="unfinished"></translation>
+        <translation>正在端口 %1 接收心跳和通行记录（仅限本机）</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Receiving heartbeats and pass records on port %1</source>
-        <translation type="unfinished"></translation>
+        <translation>正在端口 %1 接收心跳和通行记录</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Port %1 is used by another program, so terminals cannot send heartbeats or pass records to this station. Choose another receiver port in Settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>端口 %1 已被其他程序占用，终端无法向本工作站发送心跳和通行记录。请在“设置”中选择其他接收端口。</translation>
     </message>
     <message>
         <location line="+14"/>
@@ -2541,7 +2541,7 @@
     <message>
         <location line="+10"/>
         <source>No secure key store on this PC: terminal keys are used only until the station closes, and keys cannot be changed. To keep keys safely, install and unlock a system keyring (GNOME Keyring or KDE Wallet), then restart the station.</source>
-        <translation type="unfinished"></translation>
+        <translation>本机没有安全的密钥存储：终端密钥仅在本次运行期间有效，且无法更改密钥。如需安全保存密钥，请安装并解锁系统密钥环（GNOME 密钥环或 KDE 钱包），然后重新启动工作站。</translation>
     </message>
     <message>
         <location line="+17"/>
@@ -2637,7 +2637,7 @@
     <message>
         <location line="+42"/>
         <source>Needs a secure key store on this PC (see above)</source>
-        <translation type="unfinished"></translation>
+        <translation>需要本机具备安全的密钥存储（见上方说明）</translation>
     </message>
 </context>
 <context>
