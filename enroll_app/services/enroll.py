@@ -22,9 +22,9 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ from enroll_app.face.quality import QualityConfig, QualityReport, assess_faces
 from enroll_app.face.types import DetectedFace, FaceError, Image, decode_image
 from enroll_app.services.discovery import RegistryError
 from enroll_app.services.person_fields import DEFAULT_ID_PATTERN, IdPattern
+from enroll_app.services.sync import DeliveryOutcome, ProgressCallback
 from enroll_app.store.db import PersonsChanged
 from enroll_app.store.errors import InvalidRecordError
 from enroll_app.store.persons import PersonFilter
@@ -56,12 +57,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 TOP_MATCHES = 5
 ENROLL_ACTOR = "enroll"
 
 Verdict = Literal["duplicate", "review"]
-ProgressCallback = Callable[[Any], None]
-"""Receives the sync service's progress events (per terminal and stage) as they happen."""
 
 
 # ---- results --------------------------------------------------------------------------------
@@ -215,28 +215,6 @@ class EnrollmentRefused(Exception):
         self.zh = zh or message
 
 
-class SyncPush(Protocol):
-    """The part of the sync service enrollment uses."""
-
-    async def push(
-        self,
-        person_id: PersonId,
-        serials: Sequence[TerminalSerial],
-        on_progress: ProgressCallback | None = None,
-    ) -> Any:
-        """Deliver what the outbox owes these terminals for this person, now."""
-        ...
-
-    async def retry(
-        self,
-        person_id: PersonId,
-        serials: Sequence[TerminalSerial],
-        on_progress: ProgressCallback | None = None,
-    ) -> Any:
-        """Try again now, parked entries too."""
-        ...
-
-
 # ---- the service ----------------------------------------------------------------------------
 
 
@@ -379,8 +357,8 @@ class EnrollmentService:
         targets = self._targets(serials)
         await self._register_in_store(targets)
         started = time.perf_counter()
-        pushed = await self._sync().retry(pid, targets, on_progress)
-        outcomes: dict[str, TargetOutcome] = {s: self._outcome(s, pushed) for s in targets}
+        pushed = await self._station.sync.retry(pid, targets, on_progress)
+        outcomes: dict[str, TargetOutcome] = {s: self._outcome(s, pushed.get(s)) for s in targets}
         return EnrollResult(pid, outcomes, timings={"deliver": time.perf_counter() - started})
 
     async def _refuse_before_writing(self, request: EnrollRequest, person: PersonRecord) -> None:
@@ -463,24 +441,15 @@ class EnrollmentService:
         targets: list[TerminalSerial],
         on_progress: ProgressCallback | None,
     ) -> dict[str, TargetOutcome]:
-        pushed = await self._sync().push(person_id, targets, on_progress)
-        return {s: self._outcome(s, pushed) for s in targets}
+        pushed = await self._station.sync.push(person_id, targets, on_progress)
+        return {s: self._outcome(s, pushed.get(s)) for s in targets}
 
-    def _sync(self) -> SyncPush:
-        sync: SyncPush | None = getattr(self._station, "sync", None)
-        if sync is None:
-            raise RuntimeError("the station has no sync service to deliver enrollments")
-        return sync
-
-    def _outcome(self, serial: str, pushed: Any) -> TargetOutcome:
-        raw = pushed.get(serial) if isinstance(pushed, Mapping) else None
+    def _outcome(self, serial: TerminalSerial, pushed: DeliveryOutcome | None) -> TargetOutcome:
         name = self._terminal_name(serial)
-        if raw is None:
-            return TargetOutcome(serial, name, False, "pending", "not delivered yet")
-        ok = bool(getattr(raw, "ok", False))
-        state = str(getattr(raw, "state", "synced" if ok else "failed_other"))
-        error = "" if ok else str(getattr(raw, "message", "") or "")
-        return TargetOutcome(serial, name, ok, state, error)
+        if pushed is None:
+            return TargetOutcome(serial, name, False, "pending", "Not delivered yet")
+        error = "" if pushed.ok else pushed.message
+        return TargetOutcome(serial, name, pushed.ok, pushed.state.value, error)
 
     # ---- remote photo ------------------------------------------------------------------
 
@@ -550,6 +519,17 @@ class EnrollmentService:
         vectors = await self._station.store.all_embeddings(gallery.pack, change.saved)
         for row, person_id in enumerate(vectors.ids):
             _put_in_gallery(gallery, person_id, vectors.matrix[row])
+        # Saved without an embedding of this pack: a new photo, or being forgotten.
+        for person_id in change.saved - set(vectors.ids):
+            if person_id in gallery:
+                gallery.remove(person_id)
+
+    async def gallery_in_step(self) -> None:
+        """Wait until every person change the store has committed so far is in the gallery."""
+        # A store round trip: listeners of earlier commits have handed over by its end.
+        await self._station.store.count_persons()
+        while self._refreshes:
+            await asyncio.gather(*list(self._refreshes), return_exceptions=True)
 
     async def aclose(self) -> None:
         """Stop following the store and wait for pending gallery updates."""
@@ -577,10 +557,11 @@ class EnrollmentService:
         except RegistryError:
             return ""
 
-    async def _on_terminal(self, serial: str, operation: Callable[[TerminalClient], Any]) -> Any:
-        terminals = self._station.terminals
-        run = getattr(terminals, "with_client", None) or terminals._with_key
-        return await run(serial, operation)
+    async def _on_terminal(
+        self, serial: str, operation: Callable[[TerminalClient], Awaitable[T]]
+    ) -> T:
+        """Run `operation` with a client holding a key the terminal accepts."""
+        return await self._station.terminals._with_key(serial, operation)
 
 
 @dataclass(frozen=True)
