@@ -57,6 +57,8 @@ class MainWindow(QMainWindow):
     closed = Signal()  # after the window closed: time to shut the station down
     settings_requested = Signal()
     demo_toggle_requested = Signal()
+    first_run_requested = Signal()
+    diagnostics_requested = Signal()
 
     def __init__(self, colors: Colors, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -262,6 +264,12 @@ class MainWindow(QMainWindow):
         self.demo_action = station.addAction("")
         self.demo_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
         self.demo_action.triggered.connect(self.demo_toggle_requested.emit)
+        station.addSeparator()
+        self.first_run_action = station.addAction(self.tr("&First-run wizard…"))
+        self.first_run_action.triggered.connect(self.first_run_requested.emit)
+        self.diagnostics_action = station.addAction(self.tr("Export &diagnostics…"))
+        self.diagnostics_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.diagnostics_action.triggered.connect(self.diagnostics_requested.emit)
         station.addSeparator()
         quit_action = station.addAction(self.tr("&Quit"))
         # Spelled out: the platform's StandardKey.Quit is empty on some desktops.
