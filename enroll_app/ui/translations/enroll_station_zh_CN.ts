@@ -382,130 +382,130 @@
     <message>
         <location filename="../first_run.py" line="+247"/>
         <source>First-run wizard</source>
-        <translation type="unfinished"></translation>
+        <translation>首次运行向导</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+48"/>
         <source>The new language is used after a restart.</source>
-        <translation type="unfinished">新语言将在重启后生效。</translation>
+        <translation>新语言将在重新启动后生效。</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>The site key was not saved: this PC has no keyring for keys.</source>
-        <translation type="unfinished"></translation>
+        <translation>站点密钥未保存：本电脑没有可保存密钥的钥匙串。</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>The site key was not saved: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>站点密钥未保存：{reason}</translation>
     </message>
     <message>
         <location line="+17"/>
         <source>Exporting diagnostics</source>
-        <translation type="unfinished"></translation>
+        <translation>正在导出诊断信息</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Diagnostics saved to {path} (no keys or ID numbers inside).</source>
-        <translation type="unfinished"></translation>
+        <translation>诊断信息已保存到 {path}（不含密钥和身份证号）。</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Open folder</source>
-        <translation type="unfinished"></translation>
+        <translation>打开文件夹</translation>
     </message>
 </context>
 <context>
     <name>FirstRunWizard</name>
     <message>
-        <location line="-272"/>
+        <location line="-276"/>
         <source>Set up this station</source>
-        <translation type="unfinished"></translation>
+        <translation>设置本登记站</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Skip</source>
-        <translation type="unfinished"></translation>
+        <translation>跳过</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Next</source>
-        <translation type="unfinished"></translation>
+        <translation>下一步</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Back</source>
-        <translation type="unfinished"></translation>
+        <translation>上一步</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Finish</source>
-        <translation type="unfinished"></translation>
+        <translation>完成</translation>
     </message>
     <message>
         <location line="+19"/>
         <source>Language</source>
-        <translation type="unfinished"></translation>
+        <translation>语言</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The language of the station&apos;s window. It is used from the next start.</source>
-        <translation type="unfinished"></translation>
+        <translation>登记站窗口使用的语言，下次启动时生效。</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Same as the system</source>
-        <translation type="unfinished">跟随系统</translation>
+        <translation>跟随系统</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Language:</source>
-        <translation type="unfinished">语言：</translation>
+        <translation>语言：</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Camera</source>
-        <translation type="unfinished">摄像头</translation>
+        <translation>摄像头</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The camera that takes enrollment photos. Camera 1 is the built-in one.</source>
-        <translation type="unfinished"></translation>
+        <translation>用于拍摄登记照片的摄像头。摄像头 1 为内置摄像头。</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Camera {number}</source>
-        <translation type="unfinished">摄像头 {number}</translation>
+        <translation>摄像头 {number}</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Camera:</source>
-        <translation type="unfinished">摄像头：</translation>
+        <translation>摄像头：</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Terminals</source>
-        <translation type="unfinished">终端</translation>
+        <translation>终端</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The access terminals this station enrolls people on.</source>
-        <translation type="unfinished"></translation>
+        <translation>本登记站为其登记人员的门禁终端。</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Find the terminals on this network now</source>
-        <translation type="unfinished"></translation>
+        <translation>立即查找本网络中的终端</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Start the demo: three simulated terminals on this computer</source>
-        <translation type="unfinished"></translation>
+        <translation>启动演示：在本电脑上运行三台模拟终端</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Later (Terminals page)</source>
-        <translation type="unfinished"></translation>
+        <translation>稍后（在“终端”页面）</translation>
     </message>
 </context>
 <context>
@@ -639,12 +639,12 @@
     <message>
         <location line="+9"/>
         <source>&amp;First-run wizard…</source>
-        <translation type="unfinished"></translation>
+        <translation>首次运行向导(&amp;F)…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Export &amp;diagnostics…</source>
-        <translation type="unfinished"></translation>
+        <translation>导出诊断信息(&amp;D)…</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -2167,32 +2167,32 @@
     <message>
         <location filename="../first_run.py" line="+33"/>
         <source>Site key</source>
-        <translation type="unfinished"></translation>
+        <translation>站点密钥</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Terminals only obey a station that knows their key. If your site set one key on every terminal, enter it here; leave it blank for the factory key.</source>
-        <translation type="unfinished"></translation>
+        <translation>终端只接受知道其密钥的登记站的指令。如果贵单位为所有终端设置了同一个密钥，请在此输入；留空则使用出厂密钥。</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Site key:</source>
-        <translation type="unfinished"></translation>
+        <translation>站点密钥：</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Show the key</source>
-        <translation type="unfinished"></translation>
+        <translation>显示密钥</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>The key is kept in this PC&apos;s keyring, never in a file or a log.</source>
-        <translation type="unfinished"></translation>
+        <translation>密钥保存在本电脑的钥匙串中，绝不写入文件或日志。</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>A key is 1 to 20 characters without spaces.</source>
-        <translation type="unfinished"></translation>
+        <translation>密钥为 1 到 20 个字符，不能包含空格。</translation>
     </message>
 </context>
 <context>
