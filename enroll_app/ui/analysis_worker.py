@@ -52,6 +52,34 @@ class Recogniser:
     threshold: float
 
 
+class FrameClaims:
+    """Shared by the workers of one preview: each frame is analysed once, and identification
+    runs at most every IDENTIFY_EVERY_S across all of them. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.last = 0  # the newest frame index a worker has taken
+        self._identified_at = 0.0
+        self.known = False  # the last identification named someone
+
+    def take(self, index: int) -> bool:
+        """True for the one worker that claims frame `index` first (older frames: nobody)."""
+        with self._lock:
+            if index <= self.last:
+                return False
+            self.last = index
+            return True
+
+    def identify_now(self) -> bool:
+        """True when an identification is due; the caller then runs it."""
+        with self._lock:
+            now = time.monotonic()
+            if now - self._identified_at < IDENTIFY_EVERY_S:
+                return False
+            self._identified_at = now
+            return True
+
+
 ResultCallback = Callable[[Analysis], None]
 IdentityCallback = Callable[[Identification], None]
 ErrorCallback = Callable[[BaseException], None]
@@ -76,8 +104,10 @@ class AnalysisWorker(threading.Thread):
         config: QualityConfig | None = None,
         recogniser: Recogniser | None = None,
         det_size: int = PREVIEW_DET_SIZE,
+        claims: FrameClaims | None = None,
+        name: str = "preview analysis",
     ) -> None:
-        super().__init__(name="preview analysis", daemon=True)
+        super().__init__(name=name, daemon=True)
         self._latest = latest
         self._engine = engine
         self._on_result = on_result
@@ -88,20 +118,17 @@ class AnalysisWorker(threading.Thread):
         self._det_size = det_size
         self._stopping = threading.Event()
         self._previous: Analysis | None = None
-        self._identified_at = 0.0
-        self._known = False  # the last identification named someone
+        self._claims = claims or FrameClaims()
 
     def stop(self) -> None:
         """Ask the worker to finish after the frame in hand (join it afterwards)."""
         self._stopping.set()
 
     def run(self) -> None:
-        index = 0
         while not self._stopping.is_set():
-            frame = self._latest.wait_newer(index, WAIT_S)
-            if frame is None:
+            frame = self._latest.wait_newer(self._claims.last, WAIT_S)
+            if frame is None or not self._claims.take(frame.index):
                 continue
-            index = frame.index
             try:
                 self._step(frame)
             except FaceError as exc:  # an odd frame (e.g. a webcam's empty first one)
@@ -117,8 +144,8 @@ class AnalysisWorker(threading.Thread):
         self._on_result(analysis)
         if self._identify_due(analysis):
             self._identify(analysis)
-        elif analysis.face is None and self._known:
-            self._known = False
+        elif analysis.face is None and self._claims.known:
+            self._claims.known = False
             self._on_identity(Identification(frame.index, None))
         self._previous = analysis
 
@@ -134,22 +161,19 @@ class AnalysisWorker(threading.Thread):
     def _identify_due(self, analysis: Analysis) -> bool:
         if self._recogniser is None or analysis.face is None:
             return False
-        if time.monotonic() - self._identified_at < IDENTIFY_EVERY_S:
-            return False
         report = analysis.report
         if not (report.check("face_count").passed and report.check("face_size").passed):
             return False
-        return _steady(self._previous, analysis)
+        return _steady(self._previous, analysis) and self._claims.identify_now()
 
     def _identify(self, analysis: Analysis) -> None:
         assert self._recogniser is not None
         assert analysis.face is not None
-        self._identified_at = time.monotonic()
         embedding = self._engine.embed(analysis.frame.image, analysis.face)
         gallery = self._recogniser.gallery
         hits = gallery.search(embedding, k=1, pack=self._engine.pack_name)
         match = hits[0] if hits and hits[0].similarity >= self._recogniser.threshold else None
-        self._known = match is not None
+        self._claims.known = match is not None
         self._on_identity(Identification(analysis.frame.index, match))
 
 

@@ -38,13 +38,22 @@ from enroll_app.face.quality import QualityReport
 from enroll_app.face.types import DetectedFace, Image
 from enroll_app.simulator.camera import FRAMES_DIR
 from enroll_app.store.records import PersonId
-from enroll_app.ui.analysis_worker import Analysis, AnalysisWorker, Identification, Recogniser
+from enroll_app.ui.analysis_worker import (
+    Analysis,
+    AnalysisWorker,
+    FrameClaims,
+    Identification,
+    Recogniser,
+)
 from enroll_app.ui.context import AppContext, ShutdownStage
 from enroll_app.ui.signal_guard import emit
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_STEADY_S = 0.8
+# Two workers take turns: one frame's analysis (~25-35 ms on a busy 2-core PC) is close to a
+# 30 fps camera's frame period, and a lone worker that misses a frame waits for the next one.
+ANALYSIS_WORKERS = 2
 STALE_ANALYSIS_S = 0.5  # an older result no longer describes what the camera shows
 # camera_state values besides CameraState's: the models load, or could not be loaded
 LOADING = "loading"
@@ -165,7 +174,7 @@ class PreviewPresenter(QObject):
         self._frame_listeners: list[Callable[[Frame], None]] = []
         self._analysis_listeners: list[Callable[[Analysis], None]] = []
         self._capture: CaptureThread | None = None
-        self._worker: AnalysisWorker | None = None
+        self._workers: list[AnalysisWorker] = []
         self._loading: asyncio.Task[None] | None = None
         self._window = SteadyWindow()
         self._last: Analysis | None = None
@@ -240,15 +249,13 @@ class PreviewPresenter(QObject):
 
     def stop(self) -> None:
         """Stop and join the capture thread and the worker (a frame's time at most)."""
-        capture, worker = self._signal_stop()
-        for thread in (capture, worker):
-            if thread is not None:
-                thread.join()
+        for thread in self._signal_stop():
+            thread.join()
         self._after_stop()
 
     async def aclose(self) -> None:
         """`stop()` without blocking the loop: waits for the threads to end between steps."""
-        threads = [t for t in self._signal_stop() if t is not None]
+        threads = self._signal_stop()
         while any(t.is_alive() for t in threads):  # noqa: ASYNC110 - threads have no awaitable end
             await asyncio.sleep(0.01)
         self._after_stop()
@@ -272,15 +279,22 @@ class PreviewPresenter(QObject):
         recogniser = await self._recogniser(station, engine)
         if self._capture is not capture:  # stopped or restarted meanwhile
             return
-        self._worker = AnalysisWorker(
-            capture.latest,
-            engine,
-            on_result=self._results.post,
-            on_identity=self._identities.post,
-            on_error=self._bugs.post,
-            recogniser=recogniser,
-        )
-        self._worker.start()
+        claims = FrameClaims()
+        self._workers = [
+            AnalysisWorker(
+                capture.latest,
+                engine,
+                on_result=self._results.post,
+                on_identity=self._identities.post,
+                on_error=self._bugs.post,
+                recogniser=recogniser,
+                claims=claims,
+                name=f"preview analysis {number}",
+            )
+            for number in range(1, ANALYSIS_WORKERS + 1)
+        ]
+        for worker in self._workers:
+            worker.start()
         self._set_models("", "")
 
     async def _recogniser(self, station: Any, engine: FaceEngine) -> Recogniser | None:
@@ -292,17 +306,18 @@ class PreviewPresenter(QObject):
             return None
         return Recogniser(gallery, threshold)
 
-    def _signal_stop(self) -> tuple[CaptureThread | None, AnalysisWorker | None]:
-        capture, worker = self._capture, self._worker
-        self._capture, self._worker = None, None
+    def _signal_stop(self) -> list[threading.Thread]:
+        capture, workers = self._capture, self._workers
+        self._capture, self._workers = None, []
         if self._loading is not None:
             self._loading.cancel()
             self._loading = None
-        if worker is not None:
+        for worker in workers:
             worker.stop()
-        if capture is not None:
-            capture.stop(timeout=0)  # no join here: the callers join without blocking the UI
-        return capture, worker
+        if capture is None:
+            return list(workers)
+        capture.stop(timeout=0)  # no join here: the callers join without blocking the UI
+        return [capture, *workers]
 
     def _after_stop(self) -> None:
         self._window = SteadyWindow()
@@ -345,8 +360,9 @@ class PreviewPresenter(QObject):
             emit(self.camera_state, state, message)
 
     def _on_analysis(self, analysis: Analysis) -> None:
-        if self._worker is None:
-            return
+        last = self._last
+        if not self._workers or (last is not None and analysis.frame.index < last.frame.index):
+            return  # stopped, or a worker finished an older frame after a newer one
         self.analyses_received += 1
         self._last = analysis
         self._window.add(analysis)
@@ -370,7 +386,7 @@ class PreviewPresenter(QObject):
         emit(self.captured, CaptureResult(image, face, report, report.score))
 
     def _on_identity(self, identity: Identification) -> None:
-        if self._worker is None:
+        if not self._workers:
             return
         match = identity.match
         if match is None:
@@ -381,7 +397,7 @@ class PreviewPresenter(QObject):
     async def _look_up(self, person_id: str, similarity: float) -> None:
         station = await self._context.station_ready()
         record = await station.store.find_person(PersonId(person_id))
-        if record is None or self._worker is None:
+        if record is None or not self._workers:
             return  # forgotten meanwhile, or the preview stopped
         self._show_person(ReturningPerson(record.id, record.name, record.end_ts, similarity))
 

@@ -39,7 +39,11 @@ def context(qloop: QLoop) -> Iterator[AppContext]:
     """A station context of its own (settings in the test's home), closed like on quit."""
     ctx = AppContext(StationSettings())
     yield ctx
+    # Held until after the close: freeing the model sessions takes ~80 ms, which must not
+    # happen inside a loop step (the station drops its engine there).
+    engine = qloop.run(qloop.run(ctx.station_ready(), timeout=30).face_engine(), timeout=30)
     qloop.run(ctx.aclose(), timeout=30)
+    del engine
 
 
 def _preview(context: AppContext, qtbot: QtBot) -> tuple[PreviewPresenter, PreviewView]:
