@@ -1387,22 +1387,22 @@
     <message>
         <location filename="../preview_presenter.py" line="+243"/>
         <source>Loading face models…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在加载人脸模型…</translation>
     </message>
     <message>
         <location line="+102"/>
         <source>Camera problem: {reason}. Retrying…</source>
-        <translation type="unfinished"></translation>
+        <translation>摄像头故障：{reason}。正在重试…</translation>
     </message>
     <message>
         <location line="+65"/>
         <source>Camera preview</source>
-        <translation type="unfinished"></translation>
+        <translation>摄像头预览</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>The face models are not available: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>人脸模型不可用：{reason}</translation>
     </message>
 </context>
 <context>
@@ -1410,22 +1410,22 @@
     <message>
         <location filename="../preview_view.py" line="+121"/>
         <source>Hold still…</source>
-        <translation type="unfinished"></translation>
+        <translation>请保持不动…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Ready: press Space to take the photo</source>
-        <translation type="unfinished"></translation>
+        <translation>准备就绪：按空格键拍照</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Camera off</source>
-        <translation type="unfinished"></translation>
+        <translation>摄像头已关闭</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Starting the camera…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在启动摄像头…</translation>
     </message>
 </context>
 <context>
@@ -1927,32 +1927,32 @@
     <message>
         <location filename="../preview_view.py" line="-80"/>
         <source>Open record</source>
-        <translation type="unfinished"></translation>
+        <translation>打开档案</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Already enrolled: {name}, id {id}, {validity}</source>
-        <translation type="unfinished"></translation>
+        <translation>已登记：{name}，编号 {id}，{validity}</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>(no name)</source>
-        <translation type="unfinished">（未命名）</translation>
+        <translation>（未命名）</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>valid without end</source>
-        <translation type="unfinished"></translation>
+        <translation>长期有效</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>expired on {when}</source>
-        <translation type="unfinished"></translation>
+        <translation>已于 {when} 过期</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>valid until {when}</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期至 {when}</translation>
     </message>
 </context>
 <context>
@@ -2006,32 +2006,32 @@
     <message>
         <location line="+4"/>
         <source>Virtual camera (sample portraits)</source>
-        <translation type="unfinished"></translation>
+        <translation>虚拟摄像头（示例人像）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Image folder…</source>
-        <translation type="unfinished"></translation>
+        <translation>图片文件夹…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Video file…</source>
-        <translation type="unfinished"></translation>
+        <translation>视频文件…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Folder or file:</source>
-        <translation type="unfinished"></translation>
+        <translation>文件夹或文件：</translation>
     </message>
     <message>
         <location line="+8"/>
         <source> s</source>
-        <translation type="unfinished"></translation>
+        <translation> 秒</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Checks pass for:</source>
-        <translation type="unfinished"></translation>
+        <translation>检查持续通过：</translation>
     </message>
     <message>
         <location line="+7"/>
@@ -2056,22 +2056,22 @@
     <message>
         <location line="+14"/>
         <source>{camera} (not found)</source>
-        <translation type="unfinished"></translation>
+        <translation>{camera}（未找到）</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Browse…</source>
-        <translation type="unfinished"></translation>
+        <translation>浏览…</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Choose the virtual camera&apos;s pictures</source>
-        <translation type="unfinished"></translation>
+        <translation>选择虚拟摄像头的画面</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Videos (*.mp4 *.avi *.mkv *.mov)</source>
-        <translation type="unfinished"></translation>
+        <translation>视频 (*.mp4 *.avi *.mkv *.mov)</translation>
     </message>
     <message>
         <location line="+17"/>
