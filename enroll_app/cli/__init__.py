@@ -17,6 +17,7 @@ _COMMAND_MODULES = (
     "enroll_app.cli.device",
     "enroll_app.cli.models",
     "enroll_app.cli.photo",
+    "enroll_app.cli.enroll",
     "enroll_app.cli.discover",
     "enroll_app.cli.gui",
     "enroll_app.cli.selftest",
