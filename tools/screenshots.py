@@ -203,6 +203,48 @@ async def enroll_views(station: object) -> None:
     save(station.window, "enroll-duplicate")  # type: ignore[attr-defined]
 
 
+async def enroll_preview(station: object) -> None:
+    """The live preview's overlay: a passing face (box, 106 landmarks), then a coached one."""
+    from enroll_app.camera.sources import ImageFolderSource
+    from enroll_app.simulator.camera import FRAMES_DIR
+
+    page = await _enroll_page(station)
+    preview = page.presenter.preview  # type: ignore[attr-defined]
+    await _until(lambda: preview.latest is not None and preview.latest.report.ok)
+    await _settle()
+    save(station.window, "preview-overlay")  # type: ignore[attr-defined]
+    page.use_source(ImageFolderSource([FRAMES_DIR / "frame-3.jpg"], fps=10.0, hold_s=60.0))  # type: ignore[attr-defined]
+    await _until(lambda: preview.latest is not None and not preview.latest.report.ok)
+    await _settle()
+    save(station.window, "preview-coaching")  # type: ignore[attr-defined]
+    await _known_visitor(station, FRAMES_DIR / "frame-1.jpg")
+    page.use_source(ImageFolderSource([FRAMES_DIR / "frame-1.jpg"], fps=10.0, hold_s=60.0))  # type: ignore[attr-defined]
+    await _until(lambda: preview.person is not None)
+    await _settle()
+    save(station.window, "preview-returning")  # type: ignore[attr-defined]
+
+
+async def _known_visitor(station: object, photo: Path) -> None:
+    """A visitor enrolled earlier with the face in `photo`, valid until the end of next week."""
+    from enroll_app.face.types import read_image
+    from enroll_app.store.records import Embedding, PersonId, PersonKind, PersonRecord
+
+    services = await station.context.station_ready()  # type: ignore[attr-defined]
+    engine = await services.face_engine()
+    faces = await asyncio.to_thread(engine.analyse, read_image(str(photo)))
+    visitor = PersonRecord(
+        id=PersonId("V20261120-007"),
+        name="Wang Fang",
+        kind=PersonKind.VISITOR,
+        end_ts=time.time() + 9 * 86_400,
+        embedding=Embedding.from_array(engine.pack_name, faces[0].embedding),
+    )
+    await services.store.save_person(visitor, [], "screenshots")
+    gallery = await services.gallery()
+    if visitor.id not in gallery:  # the gallery may follow the store on its own
+        gallery.add(visitor.id, faces[0].embedding, pack=engine.pack_name)
+
+
 async def run_all() -> None:
     """Every screenshot, one fresh station each."""
     await shoot({}, main_window_terminals)
@@ -213,6 +255,7 @@ async def run_all() -> None:
     await shoot({"theme": "dark", "language": "zh_CN"}, settings_dialog_zh_dark)
     await shoot({}, terminals_view)
     await shoot({"auto_capture": False}, enroll_views)  # type: ignore[dict-item]
+    await shoot({"auto_capture": False}, enroll_preview)  # type: ignore[dict-item]
 
 
 async def settings_dialog_zh_dark(station: object) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import QDateTime, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetrics,
     QImage,
     QKeyEvent,
     QPainter,
@@ -214,12 +215,13 @@ class PreviewView(QWidget):
         painter.setPen(QPen(colour, 3))
         painter.drawRect(box)
         if main.landmarks is not None:
-            painter.setPen(QPen(colour, max(2.0, 3.0 * scale), c=Qt.PenCapStyle.RoundCap))
+            dots = colour.lighter(140)  # lighter than the box: dots must show on skin
+            painter.setPen(QPen(dots, max(3.0, 4.0 * scale), c=Qt.PenCapStyle.RoundCap))
             points = [
                 QPointF(target.x() + x * scale, target.y() + y * scale) for x, y in main.landmarks
             ]
             painter.drawPoints(QPolygonF(points))
-        if analysis.report.ok:
+        if analysis.report.ok and self.presenter.auto_capture:
             self._paint_progress(painter, box, colour)
 
     def _paint_progress(self, painter: QPainter, box: QRectF, colour: QColor) -> None:
@@ -239,15 +241,30 @@ class PreviewView(QWidget):
             colour = OK_COLOUR if report is not None and report.report.ok else QColor("white")
             self._paint_band(painter, hint, self.height() - 90, colour)
 
+    def _band_font(self, text: str) -> QFont:
+        largest = max(20, min(40, self.height() // 14))  # large: read from a step away
+        return _fitting_font(self.font(), text, self.width() - 24, largest)
+
     def _paint_band(self, painter: QPainter, text: str, top: float, colour: QColor) -> None:
-        font = QFont(self.font())
-        font.setPixelSize(max(20, min(40, self.height() // 14)))
-        font.setBold(True)
-        painter.setFont(font)
+        painter.setFont(self._band_font(text))
         band = QRectF(0, top, self.width(), 80)
         painter.fillRect(band, BAND)
         painter.setPen(colour)
         painter.drawText(band, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+
+
+def _fitting_font(base: QFont, text: str, width: float, largest: int) -> QFont:
+    """`base`, bold, at the largest pixel size up to `largest` (at least 16) that fits `width`."""
+    font = QFont(base)
+    font.setBold(True)
+    size = largest
+    while size > 16:
+        font.setPixelSize(size)
+        if QFontMetrics(font).horizontalAdvance(text) <= width:
+            break
+        size -= 2
+    font.setPixelSize(size)
+    return font
 
 
 def _box(face: DetectedFace, target: QRectF, scale: float) -> QRectF:
