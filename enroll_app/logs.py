@@ -102,6 +102,11 @@ class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
     def stream(self, _value: object) -> None:
         pass
 
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write the record, unless there is no stderr (the windowed program on Windows)."""
+        if sys.stderr is not None:
+            super().emit(record)
+
 
 def log_dir() -> Path:
     """`<station home>/logs` (created if missing)."""

@@ -99,7 +99,8 @@ if [[ -z "$EXE" ]]; then
     [[ "$gui_rc" == "0" ]] || { cat "$SMOKE_HOME/gui.out"; fail "window exit status $gui_rc"; }
     grep -q "station closed" "$log" || fail "no ordered shutdown in the log"
 fi
-if grep -E "Traceback|CRITICAL" "$log" "$SMOKE_HOME/gui.out"; then
+if grep -qE "Traceback|CRITICAL" "$log" "$SMOKE_HOME/gui.out"; then
+    cat "$log"
     fail "errors in the window's log"
 fi
 echo "window: closed cleanly (exit $gui_rc)"

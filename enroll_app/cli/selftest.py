@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from typing import Any
@@ -20,6 +21,11 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("--json", action="store_true", help="print one JSON report at the end")
+    parser.add_argument(
+        "--pause",
+        action="store_true",
+        help="wait for Enter before exiting (the installer runs it in its own console window)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -43,4 +49,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         verdict = "all steps passed" if report.ok else "FAILED"
         print(f"selftest: {verdict} in {report.seconds:.1f} s")
+    if args.pause:
+        with contextlib.suppress(EOFError):
+            input("Press Enter to close this window.")
     return 0 if report.ok else 1
