@@ -21,6 +21,7 @@ from enroll_app.cli import UsageError
 if TYPE_CHECKING:
     from enroll_app.face.types import Image
     from enroll_app.services.enroll import Assessment, EnrollmentRefused, EnrollResult
+    from enroll_app.services.keys import KeyStore
     from enroll_app.services.station import StationServices
     from enroll_app.store.records import PersonRecord
 
@@ -45,7 +46,11 @@ def register(subparsers: Any) -> None:
         metavar="H[:P]",
         help="a terminal's address (repeat for several terminals)",
     )
-    parser.add_argument("--key", required=True, help="the terminals' key (used, never stored)")
+    parser.add_argument(
+        "--key",
+        required=True,
+        help="the terminals' key (kept in the system keyring, like the window does)",
+    )
     parser.add_argument("--id", required=True, dest="person_id", help="the person's id")
     parser.add_argument("--name", required=True, help="the person's name")
     parser.add_argument("--card", default="", help="card number (decimal)")
@@ -128,12 +133,10 @@ async def _enroll(
 ) -> int:
     from enroll_app.face.types import FaceError
     from enroll_app.services.enroll import EnrollmentRefused, EnrollRequest
-    from enroll_app.services.keys import KeyStore, SessionKeys
     from enroll_app.services.station import StationServices
     from enroll_app.terminal.errors import TerminalError
 
-    # The key from the command line lives in memory for this run only.
-    station = StationServices(keys=KeyStore(SessionKeys()))
+    station = StationServices(keys=await _key_store())
     await station.start()
     assessment: Assessment | None = None
     try:
@@ -158,6 +161,19 @@ async def _enroll(
     finally:
         await station.aclose()
     return _report(args, result)
+
+
+async def _key_store() -> KeyStore:
+    """The station's keyring (the hosts' key is remembered there, as the window does), or
+    keys for this run only when the PC has no secure keyring (the other terminals of the
+    station then wait for the window, which knows their keys)."""
+    from enroll_app.services.keys import KeyStore, KeyStoreError, SessionKeys
+
+    try:
+        return await asyncio.to_thread(KeyStore)
+    except KeyStoreError as exc:
+        print(f"enroll-station enroll: {exc}; the key is used for this run only", file=sys.stderr)
+        return KeyStore(SessionKeys())
 
 
 async def _identify(station: StationServices, hosts: list[str], key: str) -> list[str]:
