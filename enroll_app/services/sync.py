@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from enroll_app.services.delivery import (
+    Delivered,
     DeliveryFailure,
     Stage,
     classify,
@@ -398,28 +399,36 @@ class _TerminalWorker:
     # ---- the loop --------------------------------------------------------------------------
 
     async def run(self) -> None:
-        try:
-            while True:
-                self.wake.clear()
-                now = self.service.clock()
-                if now < self._paused_until:
-                    await self._sleep(self._paused_until - now)
-                    continue
-                batch = await self.store.next_outbox_batch(
-                    self.serial, now, self.service.settings.batch
-                )
-                fresh = [e for e in batch if e.id not in self._inflight]
-                if fresh:
-                    await self._run_batch(fresh)
-                elif batch:  # all being pushed right now: wait for those
-                    await asyncio.wait(
-                        [self._inflight[e.id] for e in batch if e.id in self._inflight]
-                    )
-                else:
-                    due = await self.store.next_due_at(self.serial)
-                    await self._sleep(None if due is None else due - now)
-        except StoreClosedError:
+        """Deliver due entries until cancelled; sleep until the next is due or a kick."""
+        while True:
+            self.wake.clear()
+            try:
+                await self._round()
+            except StoreClosedError:
+                return
+            except Exception:  # a bug must not end delivery for good, nor spin
+                log.exception("sync worker of %s failed; pausing", self.serial)
+                self._pause()
+
+    async def _round(self) -> None:
+        now = self.service.clock()
+        if now < self._paused_until:
+            await self._sleep(self._paused_until - now)
             return
+        batch = await self.store.next_outbox_batch(self.serial, now, self.service.settings.batch)
+        fresh = [e for e in batch if e.id not in self._inflight]
+        if fresh:
+            await self._run_batch(fresh)
+        elif batch:  # all being pushed right now: wait for those
+            await asyncio.wait([self._inflight[e.id] for e in batch if e.id in self._inflight])
+        else:
+            due = await self.store.next_due_at(self.serial)
+            await self._sleep(None if due is None else due - now)
+
+    def _pause(self) -> None:
+        now = self.service.clock()
+        self._paused_until = max(self._paused_until, now + self.service.backoff(self._down_count))
+        self._down_count += 1
 
     async def _sleep(self, seconds: float | None) -> None:
         limit = self.service.settings.idle_poll
@@ -430,26 +439,35 @@ class _TerminalWorker:
     async def _run_batch(self, batch: list[OutboxEntry]) -> None:
         # Removals first: they free places a full terminal needs for the new persons.
         ordered = sorted(batch, key=lambda e: (e.op is not OutboxOp.REMOVE, e.id))
-        await asyncio.gather(*(self.deliver(entry) for entry in ordered))
+        await asyncio.gather(*(self.deliver(entry, background=True) for entry in ordered))
 
     # ---- one entry -------------------------------------------------------------------------
 
     async def deliver(
-        self, entry: OutboxEntry, on_progress: ProgressCallback | None = None
+        self,
+        entry: OutboxEntry,
+        on_progress: ProgressCallback | None = None,
+        *,
+        background: bool = False,
     ) -> DeliveryOutcome:
-        """Carry out `entry` (or wait for the delivery already under way) and record it."""
+        """Carry out `entry` (or wait for the delivery already under way) and record it.
+
+        `background` deliveries are skipped while the terminal is paused (away or refusing
+        the key): the rest of a batch should not knock on a door that just stayed shut.
+        """
         running = self._inflight.get(entry.id)
         if running is not None:
             return await asyncio.shield(running)
         future: asyncio.Future[DeliveryOutcome] = asyncio.get_running_loop().create_future()
         self._inflight[entry.id] = future
         try:
-            outcome = await self._deliver(entry, on_progress)
+            outcome = await self._deliver(entry, on_progress, background)
         except asyncio.CancelledError:
             future.cancel()
             raise
         except Exception as exc:  # a bug or a closed store: the entry stays owed
             log.exception("delivering %s to %s failed", entry.op, self.serial)
+            self._pause()
             outcome = DeliveryOutcome(self.serial, PlacementState.FAILED_OTHER, str(exc))
         finally:
             self._inflight.pop(entry.id, None)
@@ -457,29 +475,48 @@ class _TerminalWorker:
         return outcome
 
     async def _deliver(
-        self, entry: OutboxEntry, on_progress: ProgressCallback | None
+        self, entry: OutboxEntry, on_progress: ProgressCallback | None, background: bool
     ) -> DeliveryOutcome:
         def stage(name: Stage, message: str) -> None:
             if on_progress is not None:
                 on_progress(DeliveryProgress(self.serial, entry.person_id, name, message))
 
         async with self._slots:
+            if background and self.service.clock() < self._paused_until:
+                return DeliveryOutcome(self.serial, PlacementState.PENDING, "Waiting to retry")
             person = await self._person(entry)
+            result = await self._attempt(entry, person, stage)
+            if isinstance(result, Delivered):
+                self._down_count = 0
+                await self.store.complete_outbox(entry.id, self.service.clock())
+                stage("done", result.message)
+                return DeliveryOutcome(self.serial, result.state, result.message)
+            failure = result
+            await self._record_failure(entry, failure)
+            stage("failed", failure.message)
+            return DeliveryOutcome(self.serial, failure.state, failure.message)
+
+    async def _attempt(
+        self,
+        entry: OutboxEntry,
+        person: PersonRecord | None,
+        stage: Callable[[Stage, str], None],
+    ) -> Delivered | DeliveryFailure:
+        """One delivery, confirmed or failed. A key that worked before and is refused now
+        (rotated meanwhile) is looked up again once before the entry counts as refused."""
+        for _ in range(2):
+            remembered = self._key is not None
             try:
                 client = await self._ready_client()
-                done = await deliver(client, entry, person, stage, self._write_lock)
+                return await deliver(client, entry, person, stage, self._write_lock)
             except TerminalError as exc:  # finding the key or the address failed
                 failure = classify(exc)
             except DeliveryFailure as exc:
                 failure = exc
-            else:
-                self._down_count = 0
-                await self.store.complete_outbox(entry.id, self.service.clock())
-                stage("done", done.message)
-                return DeliveryOutcome(self.serial, done.state, done.message)
-            await self._record_failure(entry, failure)
-            stage("failed", failure.message)
-            return DeliveryOutcome(self.serial, failure.state, failure.message)
+            if not (failure.state is PlacementState.FAILED_KEY and remembered):
+                return failure
+            self._key = None
+        return failure
 
     async def _person(self, entry: OutboxEntry) -> PersonRecord | None:
         if entry.op is not OutboxOp.UPSERT:
@@ -496,11 +533,7 @@ class _TerminalWorker:
         if failure.state is PlacementState.FAILED_KEY:
             self._key = None  # look for a working key again next time
         if failure.terminal_down or failure.state is PlacementState.FAILED_KEY:
-            # The whole terminal is away (or locked): wait before trying any other entry.
-            self._paused_until = max(
-                self._paused_until, now + self.service.backoff(self._down_count)
-            )
-            self._down_count += 1
+            self._pause()  # the whole terminal is away (or locked): wait before the next entry
 
     # ---- the client ------------------------------------------------------------------------
 
