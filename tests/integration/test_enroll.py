@@ -8,6 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
+from enroll_app.face.samples import sample_photo
+from enroll_app.face.types import read_image
 from enroll_app.services.enroll import EnrollmentRefused, EnrollRequest
 from enroll_app.store.records import PersonId, PersonKind, PersonRecord, PlacementState
 from tests.integration.conftest import SimFactory
@@ -125,7 +127,44 @@ async def test_an_id_already_taken_is_refused_unless_updating(sim_factory: SimFa
             "id",
             "7",
         )
-        assert await svc.next_person_id() != ""
+        renewed = await svc.enroll(
+            EnrollRequest(PersonRecord(id=PersonId("7"), name="B"), other, [], update_existing=True)
+        )
+        assert renewed.all_ok
+        assert (await station.store.get_person(PersonId("7"))).name == "B"
+
+
+@pytest.mark.asyncio
+async def test_generated_ids_skip_those_already_enrolled(sim_factory: SimFactory) -> None:
+    term = await sim_factory()
+    async with station_with([term]) as station:
+        svc = station.enrollment
+        first_id = await svc.next_person_id()
+        assert first_id.endswith("-001")
+        assert first_id.startswith("V")
+        assessment = await svc.assess(frame(1))
+        await svc.enroll(EnrollRequest(PersonRecord(id=first_id, name="A"), assessment, []))
+        second_id = await svc.next_person_id()
+        assert second_id == first_id[:-3] + "002"
+
+
+@pytest.mark.asyncio
+async def test_the_face_picked_in_the_preview_is_the_one_assessed(
+    sim_factory: SimFactory,
+) -> None:
+    term = await sim_factory()
+    async with station_with([term]) as station:
+        group = read_image(str(sample_photo("t1.jpg")))
+        faces = (await station.face_engine()).detect(group)
+        assert len(faces) > 2
+        picked = faces[2]  # not the largest
+        assessment = await station.enrollment.assess(group, face=picked)
+        assert assessment.report.face is not None
+        assert np.allclose(assessment.report.face.bbox, picked.bbox)
+        assert "face_count" in assessment.failed_codes  # the others still compete
+        default = await station.enrollment.assess(group)
+        assert default.report.face is not None
+        assert np.allclose(default.report.face.bbox, faces[0].bbox)
 
 
 def _blurred() -> np.ndarray:
