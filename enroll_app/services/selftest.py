@@ -3,7 +3,9 @@
 `await run_selftest()` runs the steps in order and returns a `SelftestReport`; each step has a
 name, a duration, pass/fail and a one-line detail. A step whose inputs are missing (an earlier
 step failed) is reported as failed with "skipped". Nothing touches the station's own data:
-the simulated terminal lives in a temporary folder and is stopped at the end.
+enrollment goes through a throw-away station (store, terminal list and keys in a temporary
+folder and in memory) with the real `EnrollmentService` and sync service, onto a simulated
+terminal in the same process; everything is closed and deleted at the end.
 """
 
 from __future__ import annotations
@@ -20,17 +22,21 @@ from pathlib import Path
 from typing import Any
 
 from enroll_app import logs
-from enroll_app.face.crop import crop_photo
 from enroll_app.face.engine import FaceEngine
 from enroll_app.face.models import DEFAULT_PACK, ModelPack, find_pack
 from enroll_app.face.quality import check_photo
 from enroll_app.face.types import decode_image
+from enroll_app.services.discovery import TerminalRegistry
+from enroll_app.services.enroll import Assessment, EnrollRequest
+from enroll_app.services.keys import KeyStore, SessionKeys
+from enroll_app.services.station import StationServices
 from enroll_app.simulator import SimConfig, SimulatedTerminal
+from enroll_app.store.records import PersonId, PersonRecord, TerminalSerial
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.errors import PersonNotFound
 from enroll_app.terminal.protocol import DEFAULT_KEY
-from enroll_app.terminal.records import Person
 
+ACTOR = "selftest"
 STEP_TIMEOUT_S = 60.0
 PORTRAIT = "frame-1.jpg"  # a bundled 640x480 one-face portrait (simulator/frames)
 PERSON_NAME = "Self test 自检"
@@ -90,8 +96,9 @@ class _Context:
 
     workdir: Path
     pack: ModelPack | None = None
+    station: StationServices | None = None
     engine: FaceEngine | None = None
-    jpeg: bytes | None = None
+    assessment: Assessment | None = None
     terminal: SimulatedTerminal | None = None
     key: str = DEFAULT_KEY
     person_id: str = ""
@@ -108,7 +115,14 @@ async def _model_files(ctx: _Context) -> str:
 async def _face_engine(ctx: _Context) -> str:
     if ctx.pack is None:
         raise StepFailed("skipped: the model files did not verify")
-    ctx.engine = await FaceEngine.load_async(ctx.pack.name, ctx.pack.folder)
+    ctx.station = StationServices(
+        db_path=ctx.workdir / "station.db",
+        model_folder=ctx.pack.folder,
+        keys=KeyStore(SessionKeys()),  # in memory: the self-test never writes the keyring
+        registry=TerminalRegistry(ctx.workdir / "terminals.json"),
+    )
+    await ctx.station.start()
+    ctx.engine = await ctx.station.face_engine()
     info = ctx.engine.info()
     return f"{info.pack_name} loaded in {info.load_seconds:.1f} s, {info.threads} threads"
 
@@ -119,28 +133,26 @@ def portrait_bytes() -> bytes:
 
 
 async def _quality(ctx: _Context) -> str:
-    engine = ctx.engine
-    if engine is None:
+    engine, station = ctx.engine, ctx.station
+    if engine is None or station is None:
         raise StepFailed("skipped: no face engine")
-
-    def work() -> tuple[bool, str, bool, bytes]:
-        image = decode_image(portrait_bytes())
-        report = check_photo(engine, image)
-        failed = ", ".join(check.code for check in report.failed)
-        # The same checks must also say no: the portrait turned upside down and darkened.
-        spoiled = check_photo(engine, (image[::-1] // 8).copy())
-        return report.ok, failed, spoiled.ok, crop_photo(engine, image).jpeg
-
-    ok, failed, spoiled_ok, jpeg = await asyncio.to_thread(work)
-    if not ok:
+    image = decode_image(portrait_bytes())
+    # The checks must also say no: the portrait turned upside down and darkened.
+    spoiled = await asyncio.to_thread(check_photo, engine, (image[::-1] // 8).copy())
+    assessment = await station.enrollment.assess(image)
+    if not assessment.ok:
+        failed = ", ".join(assessment.failed_codes)
         raise StepFailed(f"the bundled portrait failed the quality checks: {failed}")
-    if spoiled_ok:
+    if spoiled.ok:
         raise StepFailed("a dark, upside-down portrait passed the quality checks")
-    ctx.jpeg = jpeg
-    return f"{PORTRAIT} passes, a spoiled copy fails; enrollment photo {len(jpeg) // 1024} KB"
+    ctx.assessment = assessment
+    size = len(assessment.jpeg) // 1024
+    return f"{PORTRAIT} passes, a spoiled copy fails; enrollment photo {size} KB"
 
 
 async def _start_terminal(ctx: _Context) -> str:
+    if ctx.station is None or ctx.station.keys is None:
+        raise StepFailed("skipped: no station")
     config = SimConfig(host="127.0.0.1", port=0, data_dir=ctx.workdir / "terminal", fast=True)
     ctx.terminal = SimulatedTerminal(config)
     await ctx.terminal.start()
@@ -150,40 +162,51 @@ async def _start_terminal(ctx: _Context) -> str:
     async with _client(ctx) as client:
         await client.set_device_key(key)
     ctx.key = key
-    async with _client(ctx) as client:
-        await client.get_device_info()  # answers only when the new key took effect
-    return f"terminal {ctx.terminal.serial} on {ctx.terminal.base_url}; its key was changed"
+    await ctx.station.keys.set_site_key(key)
+    found = await ctx.station.discovery.add(f"{ctx.terminal.host}:{ctx.terminal.port}")
+    if found.sn != ctx.terminal.serial:
+        raise StepFailed("the station could not identify the terminal with the site key")
+    return f"terminal {found.sn} on {ctx.terminal.base_url} found with the site key"
 
 
 async def _enroll(ctx: _Context) -> str:
-    if ctx.terminal is None or ctx.jpeg is None:
+    station, terminal, assessment = ctx.station, ctx.terminal, ctx.assessment
+    if station is None or terminal is None or assessment is None:
         raise StepFailed("skipped: no terminal or no enrollment photo")
     ctx.person_id = f"selftest-{secrets.token_hex(4)}"
-    async with _client(ctx) as client:
-        await client.set_person(Person(id=ctx.person_id, name=PERSON_NAME, photo=ctx.jpeg))
-    return f"person {ctx.person_id} enrolled"
+    person = PersonRecord(id=PersonId(ctx.person_id), name=PERSON_NAME)
+    result = await station.enrollment.enroll(
+        EnrollRequest(person, assessment, [terminal.serial], actor=ACTOR)
+    )
+    if not result.all_ok:
+        problems = "; ".join(f"{o.state} {o.error_text}" for o in result.outcomes.values())
+        raise StepFailed(f"delivery to the terminal failed: {problems}")
+    return f"person {ctx.person_id} checked, saved and delivered (verified)"
 
 
 async def _read_back(ctx: _Context) -> str:
-    if not ctx.person_id:
+    if not ctx.person_id or ctx.assessment is None:
         raise StepFailed("skipped: nobody was enrolled")
     async with _client(ctx) as client:
         person = await client.get_person(ctx.person_id)
         listed = {p.id for p in await client.list_persons()}
     if person.name != PERSON_NAME:
         raise StepFailed(f"the terminal returned the name {person.name!r}")
-    if not person.photo:
-        raise StepFailed("the terminal returned the person without a photo")
+    if person.photo != ctx.assessment.jpeg:
+        raise StepFailed("the terminal returned another photo than the one enrolled")
     if ctx.person_id not in listed:
         raise StepFailed("the person is missing from the terminal's list")
     return f"name and photo ({len(person.photo) // 1024} KB) read back; listed"
 
 
 async def _remove(ctx: _Context) -> str:
-    if not ctx.person_id:
+    station, terminal = ctx.station, ctx.terminal
+    if not ctx.person_id or station is None or terminal is None:
         raise StepFailed("skipped: nobody was enrolled")
+    serial = TerminalSerial(terminal.serial)
+    await station.store.remove_person_from(PersonId(ctx.person_id), [serial], ACTOR)
+    await station.sync.push(ctx.person_id, [serial])
     async with _client(ctx) as client:
-        await client.remove_persons([ctx.person_id])
         try:
             await client.get_person(ctx.person_id)
         except PersonNotFound:
@@ -238,6 +261,8 @@ async def run_selftest(
                 if on_step is not None:
                     on_step(result)
         finally:
+            if ctx.station is not None:
+                await ctx.station.aclose()
             if ctx.terminal is not None:
                 await ctx.terminal.stop()
     return report
