@@ -36,6 +36,7 @@ from enroll_app.ui.person_detail import PersonDetail, PersonDetails
 from enroll_app.ui.person_edit_dialog import EditPersonDialog, ForgetDialog, RemoveFromDialog
 from enroll_app.ui.person_form import PersonForm, TargetTerminal
 from enroll_app.ui.persons_model import COLUMNS, PersonsModel
+from enroll_app.ui.reconcile_view import ReconcileDialog
 from enroll_app.ui.tasks import OperatorError
 from enroll_app.ui.theme import colors as theme_colors
 
@@ -442,8 +443,13 @@ class PersonsView(QWidget):
         for button in (self.edit_button, self.remove_button, self.forget_button):
             row.addWidget(button)
         row.addStretch(1)
+        self.reconcile_button = QPushButton(self.tr("Compare with a terminal…"))
+        self.reconcile_button.setToolTip(
+            self.tr("What a terminal holds against what the station expects; fix or import")
+        )
+        self.reconcile_button.clicked.connect(self.reconcile)
+        row.addWidget(self.reconcile_button)
         row.addWidget(self.refresh_button)
-        self.extra_actions = row  # the reconcile and import buttons are added here
         return row
 
     def _shortcuts(self) -> None:
@@ -557,6 +563,26 @@ class PersonsView(QWidget):
         ids = self.selected_ids()
         if len(ids) == 1:
             self.presenter.run(self.presenter.forget, ids[0], self, label="")
+
+    def reconcile(self) -> None:
+        """Open the reconcile view (for the terminal filtered on, if any)."""
+        self.presenter.run(self._reconcile, label="")
+
+    async def _reconcile(self) -> None:
+        station = await self.presenter.context.station_ready()
+        await self.presenter.reload_terminals()
+        if not self.presenter.terminals:
+            raise OperatorError(self.tr("No terminals yet: add them on the Terminals page"))
+        dialog = ReconcileDialog(
+            station,
+            self.presenter.context.tasks,
+            self.presenter.terminals,
+            self.terminal_filter.currentData() or None,
+            self,
+        )
+        dialog.finished_work.connect(lambda text: self._show_notice("info", text))
+        await ask(dialog)
+        self.model.refresh()
 
     def refresh(self) -> None:
         """F5: read the terminals and the list again."""

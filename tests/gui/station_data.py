@@ -7,6 +7,7 @@ ENROLL_STATION_HOME through the store's blocking API, before any event loop runs
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -91,22 +92,27 @@ def make_person(n: int, now: float) -> PersonRecord:
     )
 
 
-def _fill(db: Db, count: int, now: float) -> Filled:
-    doors = list(DOORS)
+Terminals = dict[TerminalSerial, tuple[str, str, int]]  # serial: name, host, port
+
+
+def _fill(  # noqa: PLR0917 (a store job: `store.run` passes arguments by position)
+    db: Db, count: int, now: float, terminals: Terminals, deliver: bool, first: int
+) -> Filled:
+    doors = list(terminals)
     with db.transaction():
-        for serial, (name, host) in DOORS.items():
+        for serial, (name, host, port) in terminals.items():
             db.conn.execute(
                 "INSERT INTO terminals (serial, host, port, name, added_at) VALUES (?, ?, ?, ?, ?)",
-                (serial, host, 8088, name, now),
+                (serial, host, port, name, now),
             )
-        for n in range(count):
-            targets = [] if n >= PLACED else doors if n % 4 else doors[:2]
+        for n in range(first, first + count):
+            targets = [] if n >= PLACED else doors if n % 4 or len(doors) < 3 else doors[:2]
             changes.save_person(db, make_person(n, now), targets, "test")
         failed = 0
-        for serial in doors:
+        for serial in doors if not deliver else []:  # else the sync service delivers them
             for entry in outbox.next_outbox_batch(db, serial, now * 2, count):
                 number = int(entry.person_id[1:])
-                if number % 37 == 5 and serial == doors[2]:
+                if number % 37 == 5 and serial == doors[-1]:
                     outbox.fail_outbox(
                         db, entry.id, PlacementState.FAILED_FULL, "the terminal is full", None
                     )
@@ -129,12 +135,26 @@ def preload_face_modules() -> None:
     import onnxruntime  # noqa: F401
 
 
-def fill_station(count: int, *, now: float | None = None, passes: int = 0) -> Filled:
-    """Write `count` persons on three named terminals (and `passes` pass records)."""
+def fill_station(
+    count: int,
+    *,
+    now: float | None = None,
+    passes: int = 0,
+    terminals: Terminals | None = None,
+    deliver: bool = False,
+    first: int = 0,
+) -> Filled:
+    """Write `count` persons on three named terminals (and `passes` pass records).
+
+    `terminals` (default `DOORS` on port 8088, not running) may name real simulators; with
+    `deliver` their outbox entries are left for the sync service, else marked delivered
+    (every 37th on the last terminal failed: full). Persons are numbered from `first`.
+    """
     preload_face_modules()
     when = now if now is not None else time.time()
     with Store.open() as store:
-        filled = store.run(_fill, count, when)
+        doors = terminals or {s: (n, h, 8088) for s, (n, h) in DOORS.items()}
+        filled = store.run(_fill, count, when, doors, deliver, first)
         if passes:
             store.run(_add_passes, passes, count, when)
     return filled
@@ -157,9 +177,10 @@ def _add_passes(db: Db, passes: int, count: int, now: float) -> None:
     add_pass_records(db, rows)
 
 
-def start_station(qloop: Any) -> Any:
+def start_station(qloop: Any, setup: Callable[[Any], Awaitable[object]] | None = None) -> Any:
     """Open the real application and wait until its services and pages have started.
 
+    `setup(station)` runs after the start (learning terminals, a first contact with each).
     Start-up (store, keys, sync, the face engine's load, every page's first job) is the
     shell's to keep fast and its tests' to check; what it logged is set aside here, so the
     stall detector of a page test reports only the loop steps that test drives.
@@ -171,6 +192,8 @@ def start_station(qloop: Any) -> Any:
     qloop.run(station.context.station_ready(), timeout=30)
     qloop.run(station.context.station.face_engine(), timeout=60)
     qloop.run(station.context.tasks.wait_idle(), timeout=30)
+    if setup is not None:  # e.g. learn a terminal, as the Terminals page would have
+        qloop.run(setup(station), timeout=30)
     started = list(qloop.warnings)
     qloop.warnings.clear()
     if started:
@@ -179,15 +202,59 @@ def start_station(qloop: Any) -> Any:
 
 
 def stop_station(station: Any, qloop: Any) -> None:
-    """Fail on any stall the test itself caused, then quit the station like the application.
+    """Quit the station like the application, then fail on any stall the test itself caused.
 
     Shutting down is the shell's (and its tests'); what it logs is printed, not counted here.
     """
     from gui_harness import close_station
 
-    assert not qloop.warnings, f"event loop warnings: {qloop.warnings}"
+    during_test = list(qloop.warnings)
     close_station(station, qloop)
-    closing = list(qloop.warnings)
+    closing = qloop.warnings[len(during_test) :]
     qloop.warnings.clear()
     if closing:
         print("shutdown stalls (not this test's):", *closing, sep="\n  ")
+    assert not during_test, f"event loop warnings: {during_test}"
+
+
+class SimProcess:
+    """A simulated terminal in its own process (`enroll-station sim`), like a device apart
+    from the PC: its work never holds this process's GIL, so the UI loop's stall detector
+    sees only the station's own steps."""
+
+    def __init__(self, host: str, data_dir: Path) -> None:
+        import socket
+        import subprocess
+        import sys
+
+        with socket.socket() as probe:  # a free port on that address
+            probe.bind((host, 0))
+            self.port = int(probe.getsockname()[1])
+        self.host = host
+        command = [sys.executable, "-m", "enroll_app", "sim", "--host", host]
+        command += ["--port", str(self.port), "--fast", "--data", str(data_dir)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()  # printed once it listens
+        if "listening" not in line:
+            self.close()
+            raise RuntimeError(f"the simulator did not start: {line!r}")
+        self.serial = TerminalSerial(line.split(" serial ")[1].split()[0])
+
+    def close(self) -> None:
+        """Stop the terminal (SIGTERM) and wait for it."""
+        self.process.terminate()
+        self.process.wait(timeout=15)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+async def load_terminal(term: SimProcess, persons: list[PersonRecord]) -> None:
+    """Put `persons` on the simulated terminal with a plain client, as the station would have."""
+    from enroll_app.services.delivery import terminal_person
+    from enroll_app.terminal.client import TerminalClient
+    from enroll_app.terminal.protocol import DEFAULT_KEY
+
+    async with TerminalClient(term.host, term.port, DEFAULT_KEY) as client:
+        for person in persons:
+            await client.set_person(terminal_person(person))
