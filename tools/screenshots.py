@@ -251,6 +251,8 @@ async def run_all() -> None:
     await shoot({"theme": "dark"}, main_window_enroll_dark)
     await shoot({"language": "zh_CN"}, main_window_zh)
     await shoot({}, first_start)
+    await shoot({}, first_run_wizard)
+    await shoot({"language": "zh_CN"}, first_run_wizard_zh)
     await shoot({}, settings_dialog)
     await shoot({"theme": "dark", "language": "zh_CN"}, settings_dialog_zh_dark)
     await shoot({}, terminals_view)
@@ -269,6 +271,28 @@ async def settings_dialog_zh_dark(station: object) -> None:
     dialog = window.findChild(SettingsDialog)
     save(dialog, "settings-dialog-zh_CN-dark")
     dialog.reject()
+
+
+async def first_run_wizard(station: object, suffix: str = "") -> None:
+    """The first-run wizard a fresh station opens: its first and its last (site key) page."""
+    from enroll_app.ui.first_run import FirstRunWizard
+
+    station.show(demo=False)  # type: ignore[attr-defined]
+    window = station.window  # type: ignore[attr-defined]
+    await _until(lambda: window.findChild(FirstRunWizard) is not None)
+    await _settle()
+    wizard = window.findChild(FirstRunWizard)
+    save(wizard, f"first-run-wizard{suffix}")
+    for _ in range(3):
+        wizard.next()
+    wizard.site_key.setText("Reception-1")
+    await _settle()
+    save(wizard, f"first-run-site-key{suffix}")
+    wizard.reject()
+
+
+async def first_run_wizard_zh(station: object) -> None:
+    await first_run_wizard(station, "-zh_CN")
 
 
 HIDPI_SCALE = "1.5"  # a 150 % desktop: icons and text must stay sharp, nothing cut off
