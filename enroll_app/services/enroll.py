@@ -375,7 +375,7 @@ class EnrollmentService:
             raise EnrollmentRefused(
                 "quality", "The photo was assessed with another face model: assess it again"
             )
-        duplicate = _other_duplicate(assessment, person.id)
+        duplicate = await self._current_duplicate(assessment, person.id)
         if duplicate is not None and not request.allow_duplicate:
             raise EnrollmentRefused(
                 "duplicate",
@@ -394,6 +394,20 @@ class EnrollmentService:
                 field="id",
                 zh=f"ID {person.id} 已被 {existing.name or '他人'} 使用",
             )
+
+    async def _current_duplicate(
+        self, assessment: Assessment, person_id: str
+    ) -> DuplicateCandidate | None:
+        """The best duplicate of another person, searched again: someone may have been
+        enrolled since the photo was assessed (the same visitor at two desks)."""
+        assert assessment.embedding is not None
+        gallery = await self._gallery()
+        hits = await asyncio.to_thread(
+            gallery.search, assessment.embedding, TOP_MATCHES, pack=gallery.pack
+        )
+        others = [(h.person_id, h.similarity) for h in hits if h.person_id != person_id]
+        matches = await self._candidates(gallery, others)
+        return next((m for m in matches if m.verdict == "duplicate"), None)
 
     async def _terminal_checks(
         self, request: EnrollRequest, targets: list[TerminalSerial]
@@ -634,13 +648,6 @@ def _validated(person: PersonRecord) -> PersonRecord:
             "invalid", exc.operator_text, field=exc.field, zh=exc.zh or ""
         ) from exc
     return dataclasses.replace(person, ic_no=ic_no, source=person.source or "enroll")
-
-
-def _other_duplicate(assessment: Assessment, person_id: str) -> DuplicateCandidate | None:
-    return next(
-        (m for m in assessment.matches if m.verdict == "duplicate" and m.person_id != person_id),
-        None,
-    )
 
 
 def _refuse_terminal_checks(request: EnrollRequest, checks: Sequence[TerminalCheck]) -> None:

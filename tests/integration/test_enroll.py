@@ -313,3 +313,21 @@ async def test_the_gallery_follows_persons_removed_from_the_store(
         await station.store.forget_person(VISITOR.id, "test")
         await svc.gallery_in_step()
         assert VISITOR.id not in gallery
+
+
+@pytest.mark.asyncio
+async def test_a_face_enrolled_after_the_photo_was_assessed_is_still_caught(
+    sim_factory: SimFactory,
+) -> None:
+    term = await sim_factory()
+    async with station_with([term]) as station:
+        svc = station.enrollment
+        at_desk_one = await svc.assess(frame(1))
+        at_desk_two = await svc.assess(frame(1))
+        assert at_desk_two.matches == []  # nobody enrolled yet when it was assessed
+        await svc.enroll(EnrollRequest(VISITOR, at_desk_one, [term.serial]))
+        twin = dataclasses.replace(VISITOR, id=PersonId("V20260302-009"))
+        with pytest.raises(EnrollmentRefused) as refused:
+            await svc.enroll(EnrollRequest(twin, at_desk_two, [term.serial], check_terminals=False))
+        assert refused.value.reason == "duplicate"
+        assert refused.value.person_id == VISITOR.id
