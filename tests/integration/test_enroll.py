@@ -10,7 +10,7 @@ import pytest
 
 from enroll_app.face.samples import sample_photo
 from enroll_app.face.types import read_image
-from enroll_app.services.enroll import EnrollmentRefused, EnrollRequest
+from enroll_app.services.enroll import EnrollmentRefused, EnrollRequest, TerminalCheck
 from enroll_app.store.records import PersonId, PersonKind, PersonRecord, PlacementState
 from tests.integration.conftest import SimFactory
 from tests.integration.enroll_support import (
@@ -218,6 +218,16 @@ async def test_a_field_the_terminal_would_refuse_is_refused_first(sim_factory: S
         with pytest.raises(EnrollmentRefused) as unknown:
             await svc.enroll(EnrollRequest(VISITOR, assessment, ["0000000000000000"]))
         assert unknown.value.reason == "target"
+        # A terminal that said it cannot use the photo (seen by the operator) refuses it too.
+        seen = TerminalCheck(term.serial, "", is_valid=3)
+        with pytest.raises(EnrollmentRefused) as unusable:
+            await svc.enroll(
+                EnrollRequest(VISITOR, assessment, [term.serial], terminal_checks=[seen])
+            )
+        assert (unusable.value.reason, unusable.value.codes) == (
+            "terminal_check",
+            [f"terminal_{term.serial}"],
+        )
         assert await persons_on(term) == []
 
 
