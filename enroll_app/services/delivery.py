@@ -8,9 +8,10 @@ however often they are replayed, so a crash between sending and recording only r
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import math
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,6 +32,8 @@ from enroll_app.terminal.records import Person
 
 Stage = Literal["sending", "verifying", "done", "failed"]
 StageCallback = Callable[[Stage, str], None]
+WriteTurn = Callable[[], AbstractAsyncContextManager[object]]
+"""Gives the context to hold while writing to the terminal (one write at a time)."""
 
 
 class DeliveryFailure(Exception):
@@ -116,16 +119,16 @@ async def deliver(
     entry: OutboxEntry,
     person: PersonRecord | None,
     on_stage: StageCallback | None = None,
-    write_lock: asyncio.Lock | None = None,
+    write_turn: WriteTurn | None = None,
 ) -> Delivered:
     """Carry out `entry` on the terminal behind `client` and confirm it by reading back.
 
     `person` is the station's current record with its photo (None when the station no longer
-    has it: an upsert then fails without retry). Writes run under `write_lock`, so a worker
+    has it: an upsert then fails without retry). Writes run inside `write_turn()`, so a worker
     keeps one write at a time on a terminal while read-backs overlap. Raises `DeliveryFailure`.
     """
     stage = on_stage or (lambda _stage, _text: None)
-    writes = write_lock or asyncio.Lock()
+    writes = write_turn or contextlib.nullcontext
     try:
         if entry.op is OutboxOp.REMOVE:
             return await _remove(client, entry, stage, writes)
@@ -141,10 +144,10 @@ async def deliver(
 
 
 async def _upsert(
-    client: TerminalClient, person: PersonRecord, stage: StageCallback, writes: asyncio.Lock
+    client: TerminalClient, person: PersonRecord, stage: StageCallback, writes: WriteTurn
 ) -> Delivered:
     wanted = terminal_person(person)
-    async with writes:
+    async with writes():
         stage("sending", "Sending to the terminal")
         await client.set_person(wanted)
     stage("verifying", "Reading back from the terminal")
@@ -152,7 +155,7 @@ async def _upsert(
     diff = differences(wanted, held)
     if diff and _only_cleared(wanted, held, diff):
         # Re-adding is the only way to empty a field on the terminal.
-        async with writes:
+        async with writes():
             stage("sending", "Re-adding to clear emptied fields")
             await client.remove_persons([person.id])
             await client.set_person(wanted)
@@ -169,9 +172,9 @@ async def _upsert(
 
 
 async def _remove(
-    client: TerminalClient, entry: OutboxEntry, stage: StageCallback, writes: asyncio.Lock
+    client: TerminalClient, entry: OutboxEntry, stage: StageCallback, writes: WriteTurn
 ) -> Delivered:
-    async with writes:
+    async with writes():
         stage("sending", "Removing from the terminal")
         # Never `[]`: an empty list removes everyone. Unknown ids are skipped by the terminal.
         await client.remove_persons([entry.person_id])

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -373,6 +373,34 @@ class SyncService:
         )
 
 
+class _WriteTurns:
+    """One write at a time on a terminal; an operator's write goes before queued background
+    ones (at most the few already waiting on the lock go first)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._urgent = 0
+        self._no_urgent = asyncio.Event()
+        self._no_urgent.set()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, *, urgent: bool) -> AsyncIterator[None]:
+        """Hold the terminal's write turn."""
+        if urgent:
+            self._urgent += 1
+            self._no_urgent.clear()
+        try:
+            while not urgent and self._urgent:
+                await self._no_urgent.wait()
+            async with self._lock:
+                yield
+        finally:
+            if urgent:
+                self._urgent -= 1
+                if not self._urgent:
+                    self._no_urgent.set()
+
+
 class _TerminalWorker:
     """Delivers the entries of one terminal; holds one client with the key that works."""
 
@@ -381,7 +409,7 @@ class _TerminalWorker:
         self.serial = serial
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
-        self._write_lock = asyncio.Lock()
+        self._turns = _WriteTurns()
         self._slots = asyncio.Semaphore(max(1, service.settings.pipeline))
         self._inflight: dict[OutboxEntryId, asyncio.Future[DeliveryOutcome]] = {}
         self._paused_until = 0.0
@@ -452,16 +480,31 @@ class _TerminalWorker:
     ) -> DeliveryOutcome:
         """Carry out `entry` (or wait for the delivery already under way) and record it.
 
-        `background` deliveries are skipped while the terminal is paused (away or refusing
-        the key): the rest of a batch should not knock on a door that just stayed shut.
+        An operator's delivery (`background` False) goes ahead of the worker's queue: it takes
+        no pipeline slot and the next write turn. `background` deliveries are skipped while
+        the terminal is paused (away or refusing the key): the rest of a batch should not
+        knock on a door that just stayed shut.
         """
+        if background:
+            async with self._slots:
+                running = self._inflight.get(entry.id)
+                if running is not None:  # an operator's push took it meanwhile
+                    return await asyncio.shield(running)
+                if self.service.clock() < self._paused_until:
+                    return DeliveryOutcome(self.serial, PlacementState.PENDING, "Waiting to retry")
+                return await self._tracked(entry, None, urgent=False)
         running = self._inflight.get(entry.id)
         if running is not None:
             return await asyncio.shield(running)
+        return await self._tracked(entry, on_progress, urgent=True)
+
+    async def _tracked(
+        self, entry: OutboxEntry, on_progress: ProgressCallback | None, *, urgent: bool
+    ) -> DeliveryOutcome:
         future: asyncio.Future[DeliveryOutcome] = asyncio.get_running_loop().create_future()
         self._inflight[entry.id] = future
         try:
-            outcome = await self._deliver(entry, on_progress, background)
+            outcome = await self._deliver(entry, on_progress, urgent)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -475,32 +518,30 @@ class _TerminalWorker:
         return outcome
 
     async def _deliver(
-        self, entry: OutboxEntry, on_progress: ProgressCallback | None, background: bool
+        self, entry: OutboxEntry, on_progress: ProgressCallback | None, urgent: bool
     ) -> DeliveryOutcome:
         def stage(name: Stage, message: str) -> None:
             if on_progress is not None:
                 on_progress(DeliveryProgress(self.serial, entry.person_id, name, message))
 
-        async with self._slots:
-            if background and self.service.clock() < self._paused_until:
-                return DeliveryOutcome(self.serial, PlacementState.PENDING, "Waiting to retry")
-            person = await self._person(entry)
-            result = await self._attempt(entry, person, stage)
-            if isinstance(result, Delivered):
-                self._down_count = 0
-                await self.store.complete_outbox(entry.id, self.service.clock())
-                stage("done", result.message)
-                return DeliveryOutcome(self.serial, result.state, result.message)
-            failure = result
-            await self._record_failure(entry, failure)
-            stage("failed", failure.message)
-            return DeliveryOutcome(self.serial, failure.state, failure.message)
+        person = await self._person(entry)
+        result = await self._attempt(entry, person, stage, urgent)
+        if isinstance(result, Delivered):
+            self._down_count = 0
+            await self.store.complete_outbox(entry.id, self.service.clock())
+            stage("done", result.message)
+            return DeliveryOutcome(self.serial, result.state, result.message)
+        failure = result
+        await self._record_failure(entry, failure)
+        stage("failed", failure.message)
+        return DeliveryOutcome(self.serial, failure.state, failure.message)
 
     async def _attempt(
         self,
         entry: OutboxEntry,
         person: PersonRecord | None,
         stage: Callable[[Stage, str], None],
+        urgent: bool,
     ) -> Delivered | DeliveryFailure:
         """One delivery, confirmed or failed. A key that worked before and is refused now
         (rotated meanwhile) is looked up again once before the entry counts as refused."""
@@ -508,7 +549,9 @@ class _TerminalWorker:
             remembered = self._key is not None
             try:
                 client = await self._ready_client()
-                return await deliver(client, entry, person, stage, self._write_lock)
+                return await deliver(
+                    client, entry, person, stage, lambda: self._turns.turn(urgent=urgent)
+                )
             except TerminalError as exc:  # finding the key or the address failed
                 failure = classify(exc)
             except DeliveryFailure as exc:

@@ -318,3 +318,26 @@ async def test_replaying_an_entry_leaves_the_same_result(
         assert await _states(station, record.id) == {term.serial: PlacementState.SYNCED}
     finally:
         await station.aclose()
+
+
+@pytest.mark.asyncio
+async def test_an_operators_push_goes_ahead_of_a_long_background_queue(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    term = await sim_factory(latency_ms=40)
+    station = await open_station(tmp_path, [term])
+    try:
+        for n in range(1, 41):  # a large import being drained in the background
+            await station.store.save_person(person(n), serials(term), "test")
+        await wait_for(lambda: _count_synced(station, term.serial, 1))
+        newcomer = person(99)
+        await station.store.save_person(newcomer, serials(term), "test")
+        outcome = await station.sync.push(newcomer.id, serials(term))
+
+        assert outcome[TerminalSerial(term.serial)].state is PlacementState.SYNCED
+        still_owed = (await station.store.outbox_depth()).get(TerminalSerial(term.serial), 0)
+        assert still_owed >= 20  # it did not wait for the queue
+        await wait_for(lambda: drained(station), limit=60)
+        assert len(await terminal_holds(term)) == 41
+    finally:
+        await station.aclose()
