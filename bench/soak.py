@@ -88,9 +88,12 @@ def spawn_station(root: Path, log: Path) -> subprocess.Popen[str]:
         )
 
 
-async def kill_at_random(proc: subprocess.Popen[str], rng: random.Random) -> bool:
-    """SIGKILL `proc` at a random moment of its life; False if it finished first."""
-    await asyncio.sleep(rng.uniform(0.3, 3.0))
+async def kill_at_random(
+    proc: subprocess.Popen[str], rng: random.Random, window: tuple[float, float]
+) -> bool:
+    """SIGKILL `proc` at a random moment `window` seconds after its start (starting takes
+    about a second, so some kills hit the start-up); False if it finished first."""
+    await asyncio.sleep(rng.uniform(*window))
     finished = proc.poll() is not None
     if not finished:
         proc.send_signal(signal.SIGKILL)
@@ -192,7 +195,8 @@ async def _soak(
         if number == args.kills // 3:
             await reboot(terminals[1 % len(terminals)], args.fail_rate, args.drop_rate)
             reboots += 1
-        kills += await kill_at_random(spawn_station(root, log), rng)
+        window = (args.kill_min, args.kill_max)
+        kills += await kill_at_random(spawn_station(root, log), rng, window)
         print(f"kill {number + 1}/{args.kills}", file=sys.stderr)
     drain_s = await drain(root, log)
     wall_s = time.perf_counter() - started
@@ -209,6 +213,7 @@ async def _soak(
         "wrong": counts["wrong"],
         "duplicates": counts["duplicates"],
         "station_kills": kills,
+        "kill_window_s": [args.kill_min, args.kill_max],
         "terminal_reboots": reboots,
         "injected": {
             "fail_rate": args.fail_rate,
@@ -235,6 +240,8 @@ def main() -> None:
     parser.add_argument("--drop-rate", type=float, default=0.05)
     parser.add_argument("--latency-ms", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--kill-min", type=float, default=0.3, help="earliest kill (s after start)")
+    parser.add_argument("--kill-max", type=float, default=8.0, help="latest kill (s after start)")
     args = parser.parse_args()
     if args.mode == "station":
         asyncio.run(station_main(args.home))
