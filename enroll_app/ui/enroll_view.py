@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,7 +39,7 @@ from enroll_app.services.enroll import (
     RemotePhoto,
     TerminalCheck,
 )
-from enroll_app.store.records import PersonId, PersonRecord
+from enroll_app.store.records import PersonId, PersonKind, PersonRecord
 from enroll_app.ui.context import AppContext
 from enroll_app.ui.dialogs import ask
 from enroll_app.ui.enroll_progress import ProgressPanel
@@ -395,6 +396,8 @@ class EnrollView(QWidget):
     def _renew(self, person: PersonRecord) -> None:
         """Fill the form with a known person: the next enrollment updates them."""
         self.form.set_person(person)
+        if person.kind is PersonKind.VISITOR and person.expired(time.time()):
+            self.form.apply_preset("today")  # a returning visitor comes for today
         self.update_existing = True
         if self.stage is Stage.RESULT:
             self.decision = Decision.EXISTING

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from gui_harness import QLoop, close_station
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from test_terminals_view import SimThread
 
 from enroll_app.camera.sources import ImageFolderSource
-from enroll_app.simulator import SimulatedTerminal
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.protocol import DEFAULT_KEY
 from enroll_app.terminal.records import Person
@@ -23,20 +27,83 @@ from enroll_app.ui.enroll_view import EnrollView, Stage
 from enroll_app.ui.settings import Preferences, StationSettings
 
 FRAMES = Path(__file__).resolve().parents[2] / "enroll_app" / "simulator" / "frames"
+R = TypeVar("R")
 WAIT_MS = 30_000  # the first capture waits for the face models to load
 
 
-@pytest.fixture
-def sim_thread() -> Iterator[SimThread]:
-    threads = SimThread()
-    yield threads
-    threads.close()
+class TerminalProcess:
+    """A simulated terminal in its own process (`enroll-station sim`), like a device apart.
+
+    The simulator runs a face model for `check` and `setPerson`; in this process it would
+    compete with the UI thread for the interpreter and trip the stall detector.
+    """
+
+    def __init__(self, host: str, port: int, data: Path) -> None:
+        self.host, self.port, self.data = host, port, data
+        self.serial = ""
+        self.options: tuple[str, ...] = ()
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self, *options: str) -> None:
+        """Start (or start again on the same address and storage) with extra sim options."""
+        command = [sys.executable, "-m", "enroll_app", "sim", "--host", self.host]
+        command += ["--port", str(self.port), "--data", str(self.data), "--fast", *options]
+        self.options = options
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()  # blocks this test only, never the UI loop
+        match = re.search(r"serial (\S+)", line)
+        assert match, f"the simulator did not start: {line!r}"
+        self.serial = match.group(1)
+
+    @property
+    def running(self) -> bool:
+        """True while the process serves."""
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the process (SIGTERM: the simulator saves its state)."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=20)
+            assert process.stdout is not None
+            process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def terminal_processes(
+    tmp_path_factory: pytest.TempPathFactory, unused_tcp_port_factory: Callable[[], int]
+) -> Iterator[list[TerminalProcess]]:
+    """Three simulated terminals (fast), each in its own process on 127.0.0.x, for the module."""
+    port = unused_tcp_port_factory()
+    data = tmp_path_factory.mktemp("sims")
+    started = [TerminalProcess(f"127.0.0.{n}", port, data) for n in (21, 22, 23)]
+    try:
+        for term in started:
+            term.start()
+        yield started
+    finally:
+        for term in started:
+            term.stop()
 
 
 @pytest.fixture
-def terminals(sim_thread: SimThread, tmp_path: Path) -> list[SimulatedTerminal]:
-    """Three simulated terminals (fast) on their own loop in a thread."""
-    return [sim_thread.start(f"127.0.0.{n}", 0, tmp_path / f"terminal-{n}") for n in (21, 22, 23)]
+def terminals(terminal_processes: list[TerminalProcess]) -> list[TerminalProcess]:
+    """The three terminals, emptied: every test starts with no one enrolled on them."""
+    for term in terminal_processes:
+        if term.options:  # a fault a test injected
+            term.stop()
+        if not term.running:
+            term.start()
+        _on_terminal(term, _remove_everyone)
+    return terminal_processes
+
+
+async def _remove_everyone(client: TerminalClient) -> None:
+    persons = await client.list_persons()
+    if persons:
+        await client.remove_persons([p.id for p in persons])
 
 
 @pytest.fixture
@@ -52,7 +119,7 @@ def station(qloop: QLoop, unused_tcp_port: int) -> Iterator[Station]:
 
 @pytest.fixture
 def page(
-    station: Station, terminals: list[SimulatedTerminal], qloop: QLoop, qtbot: QtBot
+    station: Station, terminals: list[TerminalProcess], qloop: QLoop, qtbot: QtBot
 ) -> EnrollView:
     """The Enroll page with the three terminals known to the station."""
     services = qloop.run(station.context.station_ready(), timeout=WAIT_MS / 1000)
@@ -86,14 +153,28 @@ def _fill(view: EnrollView, person_id: str, name: str, card: str = "") -> None:
     view.form.card.setText(card)
 
 
-def _read_back(sims: SimThread, term: SimulatedTerminal, person_id: str) -> Person:
-    """What the terminal holds, read by a plain client apart from the station (own loop)."""
+def _on_terminal(term: TerminalProcess, operation: Callable[[TerminalClient], Awaitable[R]]) -> R:
+    """Run `operation` with a plain client on a loop of its own, apart from the station's."""
 
-    async def read() -> Person:
+    async def run() -> R:
         async with TerminalClient(term.host, term.port, DEFAULT_KEY) as client:
-            return await client.get_person(person_id)
+            return await operation(client)
 
-    return sims.run(read())
+    result: list[R] = []
+    worker = threading.Thread(target=lambda: result.append(asyncio.run(run())))
+    worker.start()
+    worker.join(WAIT_MS / 1000)
+    assert result, f"no answer from the terminal at {term.host}"
+    return result[0]
+
+
+def _read_back(term: TerminalProcess, person_id: str) -> Person:
+    """What the terminal holds, read by a plain client."""
+
+    async def read(client: TerminalClient) -> Person:
+        return await client.get_person(person_id)
+
+    return _on_terminal(term, read)
 
 
 def _enroll(view: EnrollView, qtbot: QtBot) -> None:
@@ -116,7 +197,7 @@ def _enroll(view: EnrollView, qtbot: QtBot) -> None:
 
 
 def test_full_enrollment_lands_on_all_three_terminals(
-    page: EnrollView, terminals: list[SimulatedTerminal], qtbot: QtBot, sim_thread: SimThread
+    page: EnrollView, terminals: list[TerminalProcess], qtbot: QtBot
 ) -> None:
     _camera(page, FRAMES / "frame-1.jpg")
     _fill(page, "E-100", "Zhang Wei", card="7267e840")
@@ -138,7 +219,7 @@ def test_full_enrollment_lands_on_all_three_terminals(
     assert sorted(page.progress_panel.done()) == sorted(t.serial for t in terminals)
     assert "Enrolled on every chosen terminal" in page.progress_panel.summary.text()
     for term in terminals:
-        held = _read_back(sim_thread, term, "E-100")
+        held = _read_back(term, "E-100")
         assert (held.name, held.ic_no, held.pass_count) == ("Zhang Wei", "1919412288", 20)
         assert (held.start_ts, held.end_ts) == (wanted.start_ts, wanted.end_ts)
         assert held.photo is not None
@@ -150,10 +231,9 @@ def test_full_enrollment_lands_on_all_three_terminals(
 
 def test_a_duplicate_is_caught_and_shown_side_by_side(
     page: EnrollView,
-    terminals: list[SimulatedTerminal],
+    terminals: list[TerminalProcess],
     qtbot: QtBot,
     qloop: QLoop,
-    sim_thread: SimThread,
 ) -> None:
     _camera(page, FRAMES / "frame-1.jpg")
     _fill(page, "E-200", "Li Na")
@@ -174,7 +254,7 @@ def test_a_duplicate_is_caught_and_shown_side_by_side(
     assert page.form.name.text() == "Li Na"
     page.form.name.setText("Li Na (renewed)")
     _enroll(page, qtbot)
-    assert _read_back(sim_thread, terminals[0], "E-200").name == "Li Na (renewed)"
+    assert _read_back(terminals[0], "E-200").name == "Li Na (renewed)"
     services = page.presenter.context.station
     assert qloop.run(services.store.find_person("E-201")) is None  # type: ignore[arg-type]
 
@@ -199,12 +279,12 @@ def test_a_bad_photo_is_refused_with_its_hint(page: EnrollView, qtbot: QtBot) ->
 
 def test_one_terminal_failing_leaves_the_others_done_and_retry_succeeds(
     page: EnrollView,
-    terminals: list[SimulatedTerminal],
+    terminals: list[TerminalProcess],
     qtbot: QtBot,
-    sim_thread: SimThread,
 ) -> None:
     broken = terminals[1]
-    broken.faults.capacity = 0  # the terminal says it is full
+    broken.stop()
+    broken.start("--capacity", "0")  # the terminal says it is full
     _camera(page, FRAMES / "frame-1.jpg")
     _fill(page, "E-400", "Zhao Lei")
     _capture(page, qtbot)
@@ -214,17 +294,18 @@ def test_one_terminal_failing_leaves_the_others_done_and_retry_succeeds(
     assert sorted(progress.done()) == sorted(t.serial for t in terminals if t is not broken)
     assert "FAILED" in progress.state_text(broken.serial)
     assert not progress.retry_button.isHidden()
-    assert _read_back(sim_thread, terminals[0], "E-400").name == "Zhao Lei"
+    assert _read_back(terminals[0], "E-400").name == "Zhao Lei"
 
-    broken.faults.capacity = 10_000
+    broken.stop()
+    broken.start()  # emptied some room
     qtbot.mouseClick(progress.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not progress.failed() and len(progress.done()) == 3, timeout=WAIT_MS)
     assert progress.retry_button.isHidden()
-    assert _read_back(sim_thread, broken, "E-400").name == "Zhao Lei"
+    assert _read_back(broken, "E-400").name == "Zhao Lei"
 
 
 def test_remote_photo_from_a_terminal(
-    page: EnrollView, terminals: list[SimulatedTerminal], qtbot: QtBot, sim_thread: SimThread
+    page: EnrollView, terminals: list[TerminalProcess], qtbot: QtBot
 ) -> None:
     _camera(page, FRAMES / "frame-1.jpg")
     for serial, box in page.form.target_checks.items():
@@ -255,4 +336,31 @@ def test_remote_photo_from_a_terminal(
     assert page.result_panel.verdict.text() == "Photo accepted"
     _enroll(page, qtbot)
     assert page.progress_panel.done() == [terminals[2].serial]
-    assert _read_back(sim_thread, terminals[2], "E-500").name == "Chen Jing"
+    assert _read_back(terminals[2], "E-500").name == "Chen Jing"
+
+
+def test_a_returning_person_is_renewed_in_two_clicks(
+    page: EnrollView, terminals: list[TerminalProcess], qtbot: QtBot
+) -> None:
+    _camera(page, FRAMES / "frame-1.jpg")
+    _fill(page, "E-600", "Sun Li")
+    page.form.kind.setCurrentIndex(page.form.kind.findData("visitor"))
+    _capture(page, qtbot)
+    _enroll(page, qtbot)
+    first_end = _read_back(terminals[0], "E-600").end_ts
+    qtbot.keyClick(page, Qt.Key.Key_Escape)
+
+    card = page.preview.card  # the preview recognises the face it sees
+    qtbot.waitUntil(lambda: not card.isHidden(), timeout=WAIT_MS)
+    assert "E-600" in card.label.text()
+    qtbot.mouseClick(card.open_button, Qt.MouseButton.LeftButton)  # click 1
+    qtbot.waitUntil(lambda: page.form.person_id.text() == "E-600", timeout=WAIT_MS)
+    assert page.form.name.text() == "Sun Li"
+    qtbot.mouseClick(page.form.presets["one_week"], Qt.MouseButton.LeftButton)
+    _capture(page, qtbot)
+    assert [c.match.person_id for c in page.result_panel.match_cards] == ["E-600"]
+    _enroll(page, qtbot)  # click 2: Enter, no duplicate question for the person themselves
+    renewed = _read_back(terminals[0], "E-600")
+    assert renewed.name == "Sun Li"
+    assert renewed.end_ts > first_end
+    assert len(page.progress_panel.done()) == 3
