@@ -311,6 +311,26 @@ class SyncService:
         self.kick()
         return queued
 
+    async def forget_persons(
+        self, person_ids: Iterable[str], *, confirmed: int = 0, actor: str = "operator"
+    ) -> int:
+        """Forget these persons: removed from every terminal, then from the station (photo and
+        embedding at once). Guarded like `remove_persons`; returns how many were forgotten."""
+        ids = sorted({PersonId(p) for p in person_ids})
+        placed = await self.station.store.placements_of(ids)
+        leaving: dict[TerminalSerial, int] = {}
+        for placements in placed.values():
+            for placement in placements:
+                if placement.state not in (PlacementState.REMOVING, PlacementState.REMOVED):
+                    leaving[placement.serial] = leaving.get(placement.serial, 0) + 1
+        for serial, count in leaving.items():
+            held = len(await self.station.store.placements_on(serial))
+            check_guard(serial, count, held, confirmed)
+        for person_id in ids:
+            await self.station.store.forget_person(person_id, actor)
+        self.kick()
+        return len(ids)
+
     async def reconcile(self, serial: str) -> ReconcileReport:
         """Compare what the station expects on `serial` with what the terminal holds."""
         worker = self._worker(TerminalSerial(serial))

@@ -127,3 +127,30 @@ async def test_import_brings_terminal_persons_with_photo_and_embedding(
         assert (await station.sync.reconcile(term.serial)).in_step
     finally:
         await station.aclose()
+
+
+@pytest.mark.asyncio
+async def test_forgetting_many_asks_twice_then_clears_terminal_and_station(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    term = await sim_factory()
+    station = await open_station(tmp_path, [term])
+    try:
+        records = [person(n) for n in range(1, 6)]
+        for record in records:
+            await station.store.save_person(record, serials(term), "test")
+        await wait_for(lambda: drained(station))
+        going = [r.id for r in records[:3]]
+
+        with pytest.raises(GuardRequired):
+            await station.sync.forget_persons(going, confirmed=1)
+        assert await station.store.find_person(going[0]) is not None  # nothing changed
+
+        assert await station.sync.forget_persons(going, confirmed=2) == 3
+        await wait_for(lambda: drained(station))
+        assert set(await terminal_holds(term)) == {r.id for r in records[3:]}
+        for person_id in going:
+            assert await station.store.find_person(person_id) is None
+            assert await station.store.was_forgotten(person_id)
+    finally:
+        await station.aclose()
