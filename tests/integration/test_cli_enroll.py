@@ -148,3 +148,18 @@ async def test_a_wrong_key_or_bad_argument_writes_nothing(sim_factory: SimFactor
     assert "IC_NO" in err
     async with TerminalClient(term.host, term.port, "s3cret") as client:
         assert await client.list_persons() == []
+
+
+@pytest.mark.asyncio
+async def test_a_full_terminal_fails_alone_with_exit_1(sim_factory: SimFactory) -> None:
+    roomy = await sim_factory(host="127.0.0.1")
+    full = await sim_factory(host="127.0.0.2", capacity=0)
+    code, out, _ = await enroll_cli(
+        [roomy, full], "--key=abc", "--id=E-7", "--name=A", str(FRAMES_DIR / "frame-1.jpg")
+    )
+    assert code == 1
+    assert out["ok"] is False
+    states = {t["serial"]: (t["ok"], t["state"]) for t in out["terminals"]}
+    assert states == {roomy.serial: (True, "synced"), full.serial: (False, "failed_full")}
+    assert await read_back(roomy, "E-7") is not None
+    assert await read_back(full, "E-7") is None
