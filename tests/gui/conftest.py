@@ -14,6 +14,7 @@ test, as does a task, a pending loop callback, a top-level widget or a thread le
 from __future__ import annotations
 
 import asyncio
+import linecache
 import logging
 import threading
 from collections.abc import Iterator
@@ -43,8 +44,14 @@ def receiver_on_loopback(station_home: Path, unused_tcp_port: int) -> Preference
 
 
 @pytest.fixture
-def qloop(qapp: QApplication, qtbot: QtBot) -> Iterator[QLoop]:
+def qloop(qapp: QApplication, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[QLoop]:
     """A debug-mode qasync loop, running for the whole test; fails on stalls and leaks."""
+    # In debug mode every future and task records the whole stack it was made from, with
+    # source lines, and linecache stats each file of that stack to see whether it changed:
+    # dozens of stat calls per future, each handing the GIL to the test's other threads. That
+    # is the harness's own cost, not the station's (production runs without debug mode); the
+    # sources do not change during a test, so skip the check and measure the station alone.
+    monkeypatch.setattr(linecache, "checkcache", _sources_unchanged)
     loop = qasync.QEventLoop(qapp, already_running=True)
     loop.set_debug(True)
     loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
@@ -74,6 +81,10 @@ def qloop(qapp: QApplication, qtbot: QtBot) -> Iterator[QLoop]:
         loop._QEventLoop__is_running = False
         loop.close()
         asyncio.events._set_running_loop(None)
+
+
+def _sources_unchanged(filename: str | None = None) -> None:
+    del filename
 
 
 @pytest.fixture(autouse=True)

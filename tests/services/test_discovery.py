@@ -18,6 +18,7 @@ from enroll_app.services.discovery import (
     TerminalRegistry,
 )
 from enroll_app.services.keys import KeyStore
+from enroll_app.services.worker import BlockingWorker
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.errors import TerminalUnreachable
 from enroll_app.terminal.receiver import UploadReceiver
@@ -62,6 +63,21 @@ def test_registry_persists_identity_and_follows_moves(station_home: Path) -> Non
     assert "key" not in json.dumps(saved).replace('"key_status"', "")
     with pytest.raises(RegistryError, match="serial number fedc"):
         again.get("fedc")
+
+
+@pytest.mark.asyncio
+async def test_a_registry_with_a_worker_writes_off_the_loop_in_order() -> None:
+    worker = BlockingWorker("registry-io")
+    registry = TerminalRegistry(worker=worker)
+    writes: list[str] = []
+    registry.subscribe(writes.append)
+    registry.learn("192.168.1.20", 8088, _info(), KeyStatus.DEFAULT)
+    registry.learn("192.168.1.20", 8088, _info(name="Lobby"), KeyStatus.OK)
+    await registry.flush()
+    [terminal] = TerminalRegistry().terminals()  # what the next start reads
+    assert (terminal.name, terminal.key_status) == ("Lobby", KeyStatus.OK)
+    assert writes == [SN, SN]
+    await worker.aclose()
 
 
 def test_unreadable_registry_is_kept_aside(station_home: Path) -> None:
