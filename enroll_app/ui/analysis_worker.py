@@ -61,6 +61,12 @@ class FrameClaims:
         self.last = 0  # the newest frame index a worker has taken
         self._identified_at = 0.0
         self.known = False  # the last identification named someone
+        self.paused = threading.Event()  # set: frames are skipped (the operator is not capturing)
+
+    def restart(self) -> None:
+        """A new camera counts its frames from 1 again."""
+        with self._lock:
+            self.last = 0
 
     def take(self, index: int) -> bool:
         """True for the one worker that claims frame `index` first (older frames: nobody)."""
@@ -127,7 +133,7 @@ class AnalysisWorker(threading.Thread):
     def run(self) -> None:
         while not self._stopping.is_set():
             frame = self._latest.wait_newer(self._claims.last, WAIT_S)
-            if frame is None or not self._claims.take(frame.index):
+            if frame is None or self._claims.paused.is_set() or not self._claims.take(frame.index):
                 continue
             try:
                 self._step(frame)

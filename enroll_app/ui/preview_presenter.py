@@ -175,6 +175,7 @@ class PreviewPresenter(QObject):
         self._analysis_listeners: list[Callable[[Analysis], None]] = []
         self._capture: CaptureThread | None = None
         self._workers: list[AnalysisWorker] = []
+        self._claims = FrameClaims()
         self._loading: asyncio.Task[None] | None = None
         self._window = SteadyWindow()
         self._last: Analysis | None = None
@@ -260,6 +261,23 @@ class PreviewPresenter(QObject):
             await asyncio.sleep(0.01)
         self._after_stop()
 
+    def pause_analysis(self) -> None:
+        """Keep showing the camera but analyse nothing (e.g. while a taken photo is reviewed):
+        the workers' CPU goes to the enrollment. No capture happens while paused."""
+        self._claims.paused.set()
+        self._window = SteadyWindow()
+        self._last = None
+
+    def resume_analysis(self) -> None:
+        """Analyse again after `pause_analysis()`; the steady period starts afresh."""
+        self._window = SteadyWindow()
+        self._claims.paused.clear()
+
+    @property
+    def analysis_paused(self) -> bool:
+        """True between `pause_analysis()` and `resume_analysis()`."""
+        return self._claims.paused.is_set()
+
     def capture_now(self) -> bool:
         """Take the best frame of the current steady stretch, else the newest with a face.
 
@@ -279,7 +297,8 @@ class PreviewPresenter(QObject):
         recogniser = await self._recogniser(station, engine)
         if self._capture is not capture:  # stopped or restarted meanwhile
             return
-        claims = FrameClaims()
+        claims = self._claims
+        claims.restart()
         self._workers = [
             AnalysisWorker(
                 capture.latest,
@@ -361,8 +380,10 @@ class PreviewPresenter(QObject):
 
     def _on_analysis(self, analysis: Analysis) -> None:
         last = self._last
-        if not self._workers or (last is not None and analysis.frame.index < last.frame.index):
-            return  # stopped, or a worker finished an older frame after a newer one
+        if not self._workers or self.analysis_paused:
+            return  # stopped or paused: this result was on its way
+        if last is not None and analysis.frame.index < last.frame.index:
+            return  # a worker finished an older frame after a newer one
         self.analyses_received += 1
         self._last = analysis
         self._window.add(analysis)

@@ -214,3 +214,23 @@ def test_a_returning_person_is_recognised_and_their_record_offered(
         qtbot.mouseClick(view.card.open_button, Qt.MouseButton.LeftButton)
     assert opened.args == ["V-0042"]
     presenter.stop()
+
+
+def test_paused_analysis_shows_the_camera_and_never_captures(
+    context: AppContext, qloop: QLoop, qtbot: QtBot
+) -> None:
+    presenter, view = _preview(context, qtbot)
+    results: list[CaptureResult] = []
+    presenter.captured.connect(results.append)
+    presenter.pause_analysis()
+    presenter.start(ImageFolderSource([GOOD_PORTRAIT]))
+    qtbot.waitUntil(lambda: presenter.state == CameraState.LIVE.value, timeout=WAIT_MS)
+    painted = view.painted_frames
+    qtbot.waitUntil(lambda: view.painted_frames >= painted + 40, timeout=WAIT_MS)
+    assert presenter.analyses_received == 0
+    assert not results
+    assert view.hint_text() == ""
+    with qtbot.waitSignal(presenter.captured, timeout=WAIT_MS):
+        presenter.resume_analysis()
+    assert results[0].report.ok
+    presenter.stop()
