@@ -38,10 +38,12 @@ class Analysis:
 
 @dataclass(frozen=True)
 class Identification:
-    """Who the steady face is: the gallery's best match at or above `threshold`, or nobody."""
+    """Who the steady face is: the gallery's best match at or above `threshold`, or nobody
+    (`face_gone`: nobody because no face is in the picture any more)."""
 
     frame_index: int
     match: Match | None
+    face_gone: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ class AnalysisWorker(threading.Thread):
             self._identify(analysis)
         elif analysis.face is None and self._claims.known:
             self._claims.known = False
-            self._on_identity(Identification(frame.index, None))
+            self._on_identity(Identification(frame.index, None, face_gone=True))
         self._previous = analysis
 
     def analyse(self, frame: Frame) -> Analysis:

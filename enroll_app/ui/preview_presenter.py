@@ -54,6 +54,8 @@ DEFAULT_STEADY_S = 0.8
 # Two workers take turns: one frame's analysis (~25-35 ms on a busy 2-core PC) is close to a
 # 30 fps camera's frame period, and a lone worker that misses a frame waits for the next one.
 ANALYSIS_WORKERS = 2
+# One blurred or turned frame must not make the returning person's card flicker.
+MISSES_BEFORE_HIDING = 2
 STALE_ANALYSIS_S = 0.5  # an older result no longer describes what the camera shows
 # camera_state values besides CameraState's: the models load, or could not be loaded
 LOADING = "loading"
@@ -180,6 +182,7 @@ class PreviewPresenter(QObject):
         self._window = SteadyWindow()
         self._last: Analysis | None = None
         self._person: ReturningPerson | None = None
+        self._misses = 0  # identifications in a row that named nobody
         self.frames_received = 0
         self.analyses_received = 0
         self._camera = (CameraState.STOPPED.value, "")  # what the capture thread last said
@@ -343,6 +346,7 @@ class PreviewPresenter(QObject):
         self._last = None
         self._camera = (CameraState.STOPPED.value, "")
         self._show_state()
+        self._show_person(None)
 
     def _post_state(self, state: CameraState, message: str) -> None:
         self._states.post((state.value, message))
@@ -411,8 +415,12 @@ class PreviewPresenter(QObject):
             return
         match = identity.match
         if match is None:
-            self._show_person(None)
-        elif self._person is None or self._person.person_id != match.person_id:
+            self._misses += 1
+            if identity.face_gone or self._misses >= MISSES_BEFORE_HIDING:
+                self._show_person(None)
+            return
+        self._misses = 0
+        if self._person is None or self._person.person_id != match.person_id:
             self._context.tasks.start(self._look_up, match.person_id, match.similarity)
 
     async def _look_up(self, person_id: str, similarity: float) -> None:

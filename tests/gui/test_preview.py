@@ -214,6 +214,36 @@ def test_a_returning_person_is_recognised_and_their_record_offered(
         qtbot.mouseClick(view.card.open_button, Qt.MouseButton.LeftButton)
     assert opened.args == ["V-0042"]
     presenter.stop()
+    assert not view.card.isVisible()
+
+
+def test_the_returning_person_card_goes_when_they_leave(
+    context: AppContext, qloop: QLoop, qtbot: QtBot, tmp_path: Path
+) -> None:
+    station = qloop.run(context.station_ready(), timeout=30)
+    engine = qloop.run(station.face_engine(), timeout=30)
+    portrait = cv2.imread(str(GOOD_PORTRAIT))
+    embedding = engine.analyse(portrait, embedding=True)[0].embedding
+    staff = PersonRecord(
+        id=PersonId("E-7"),
+        name="Li Lei",
+        embedding=Embedding.from_array(engine.pack_name, embedding),
+    )
+    qloop.run(station.store.save_person(staff, [], "test"))
+    empty_room = tmp_path / "room.png"
+    cv2.imwrite(str(empty_room), np.full_like(portrait, 128))
+    presenter, view = _preview(context, qtbot)
+    with qtbot.waitSignal(
+        presenter.returning_person, timeout=WAIT_MS, check_params_cb=lambda p: p is not None
+    ):
+        presenter.start(ImageFolderSource([GOOD_PORTRAIT, empty_room], hold_s=2.0))
+    assert "valid without end" in view.card.label.text()
+    with qtbot.waitSignal(
+        presenter.returning_person, timeout=WAIT_MS, check_params_cb=lambda p: p is None
+    ):
+        pass
+    assert not view.card.isVisible()
+    presenter.stop()
 
 
 def test_paused_analysis_shows_the_camera_and_never_captures(
