@@ -254,7 +254,8 @@ class PreviewPresenter(QObject):
     def stop(self) -> None:
         """Stop and join the capture thread and the worker (a frame's time at most)."""
         for thread in self._signal_stop():
-            thread.join()
+            if thread.ident is not None:  # started (a worker may not be yet)
+                thread.join()
         self._after_stop()
 
     async def aclose(self) -> None:
@@ -315,7 +316,12 @@ class PreviewPresenter(QObject):
             )
             for number in range(1, ANALYSIS_WORKERS + 1)
         ]
-        for worker in self._workers:
+        for worker in list(self._workers):
+            # start() waits until the thread runs: on a busy PC that can take tens of ms, so
+            # each gets a loop step of its own.
+            await asyncio.sleep(0)
+            if self._capture is not capture:
+                return  # stopped meanwhile: the workers not started need no stopping
             worker.start()
         self._set_models("", "")
 
