@@ -508,14 +508,20 @@ class EnrollmentService:
 
     # ---- gallery upkeep ----------------------------------------------------------------
 
+    def follow_store(self) -> None:
+        """Keep the station's gallery in step with the store from now on (saves, imports,
+        removals). Idempotent; call on the event loop before the gallery is loaded."""
+        if self._unsubscribe is not None:
+            return
+        loop = asyncio.get_running_loop()
+
+        def hand_over(change: PersonsChanged) -> None:  # on the store thread
+            loop.call_soon_threadsafe(self._on_persons_changed, change)
+
+        self._unsubscribe = self._station.store.subscribe(hand_over)
+
     async def _gallery(self) -> Gallery:
-        if self._unsubscribe is None:
-            loop = asyncio.get_running_loop()
-
-            def hand_over(change: PersonsChanged) -> None:  # on the store thread
-                loop.call_soon_threadsafe(self._on_persons_changed, change)
-
-            self._unsubscribe = self._station.store.subscribe(hand_over)
+        self.follow_store()
         return await self._station.gallery()
 
     def _on_persons_changed(self, change: PersonsChanged) -> None:

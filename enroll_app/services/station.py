@@ -149,6 +149,7 @@ class StationServices:
     async def gallery(self) -> Gallery:
         """The duplicate-search gallery of this pack, loaded from the store on first use."""
         if self._gallery is None:
+            self.enrollment.follow_store()  # before loading: no change slips in between
             vectors = await self.store.all_embeddings(self.pack)
             gallery = Gallery(pack=self.pack)
             if len(vectors.ids):

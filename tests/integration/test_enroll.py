@@ -8,10 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
+from enroll_app.face.crop import make_enrollment_photo
 from enroll_app.face.samples import sample_photo
 from enroll_app.face.types import read_image
 from enroll_app.services.enroll import EnrollmentRefused, EnrollRequest, TerminalCheck
-from enroll_app.store.records import PersonId, PersonKind, PersonRecord, PlacementState
+from enroll_app.store.records import Embedding, PersonId, PersonKind, PersonRecord, PlacementState
 from tests.integration.conftest import SimFactory
 from tests.integration.enroll_support import (
     frame,
@@ -323,6 +324,29 @@ async def test_the_gallery_follows_persons_removed_from_the_store(
         await station.store.forget_person(VISITOR.id, "test")
         await svc.gallery_in_step()
         assert VISITOR.id not in gallery
+
+
+@pytest.mark.asyncio
+async def test_the_gallery_follows_persons_saved_by_others(sim_factory: SimFactory) -> None:
+    term = await sim_factory()
+    async with station_with([term]) as station:
+        gallery = await station.gallery()  # loaded before any enrollment, e.g. by the preview
+        engine = await station.face_engine()
+        face = engine.analyse(yaoming())[0]
+        assert face.embedding is not None
+        imported = dataclasses.replace(
+            VISITOR,
+            id=PersonId("HR-1"),
+            photo=make_enrollment_photo(yaoming(), face).jpeg,
+            embedding=Embedding.from_array(station.pack, face.embedding),
+            source="import",
+        )
+        await station.store.save_person(imported, [], "import")  # as an HR import does
+        await station.enrollment.gallery_in_step()
+        assert "HR-1" in gallery
+        again = await station.enrollment.assess(yaoming())
+        assert again.duplicate is not None
+        assert again.duplicate.person_id == "HR-1"
 
 
 @pytest.mark.asyncio
