@@ -527,7 +527,13 @@ class EnrollmentService:
     def _on_persons_changed(self, change: PersonsChanged) -> None:
         task = asyncio.create_task(self._refresh_gallery(change), name="gallery refresh")
         self._refreshes.add(task)
-        task.add_done_callback(self._refreshes.discard)
+        task.add_done_callback(self._refreshed)
+
+    def _refreshed(self, task: asyncio.Task[None]) -> None:
+        self._refreshes.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            # The next change or restart reloads; the preview must not die of it meanwhile.
+            log.warning("the duplicate gallery could not follow a change: %s", exc)
 
     async def _refresh_gallery(self, change: PersonsChanged) -> None:
         gallery = await self._station.gallery()
