@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from enroll_app.ui import icons
-from enroll_app.ui.enroll_result import terminal_title
+from enroll_app.ui.enroll_result import mark_pixmap, terminal_title
 from enroll_app.ui.theme import LIGHT, Colors
 
 
@@ -139,7 +138,7 @@ class ProgressPanel(QWidget):
             if ok is False
             else ("info", self._colors.muted)
         )
-        row.mark.setPixmap(icons.pixmap(name, color, 18, self.devicePixelRatioF()))
+        row.mark.setPixmap(mark_pixmap(name, color, self.devicePixelRatioF()))
         row.state.setStyleSheet(f"color: {color};" if ok is not None else "")
 
     def _summarise(self) -> None:

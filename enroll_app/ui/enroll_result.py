@@ -43,6 +43,17 @@ def jpeg_pixmap(data: bytes | None, width: int, height: int) -> QPixmap:
     )
 
 
+_MARKS: dict[tuple[str, str, float], QPixmap] = {}
+
+
+def mark_pixmap(name: str, color: str, device_pixel_ratio: float) -> QPixmap:
+    """A pass/fail mark, drawn once per colour and screen (a checklist shows a dozen)."""
+    key = (name, color, device_pixel_ratio)
+    if key not in _MARKS:
+        _MARKS[key] = icons.pixmap(name, color, 18, device_pixel_ratio)
+    return _MARKS[key]
+
+
 class ChecklistView(QWidget):
     """Each quality check with a pass/fail icon, its message and measured value."""
 
@@ -62,7 +73,7 @@ class ChecklistView(QWidget):
             name = "check" if check.passed else "close"
             color = self._colors.ok if check.passed else self._colors.error
             mark = QLabel()
-            mark.setPixmap(icons.pixmap(name, color, 18, self.devicePixelRatioF()))
+            mark.setPixmap(mark_pixmap(name, color, self.devicePixelRatioF()))
             mark.setAccessibleName(self.tr("passed") if check.passed else self.tr("failed"))
             text = QLabel(check.message(language))
             text.setWordWrap(True)

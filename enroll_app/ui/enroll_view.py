@@ -330,7 +330,7 @@ class EnrollView(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         if not event.spontaneous():  # another page, not a minimised window
-            self.presenter.preview.stop()
+            self.presenter.context.tasks.start(self.presenter.preview.aclose)
 
     def capture(self) -> None:
         """Take the photo now (Space)."""
@@ -503,6 +503,11 @@ class EnrollView(QWidget):
 
     def _set_stage(self, stage: Stage) -> None:
         self.stage = stage
+        preview = self.presenter.preview
+        if stage is Stage.CAMERA and preview.analysis_paused:
+            preview.resume_analysis()
+        elif stage is not Stage.CAMERA and not preview.analysis_paused:
+            preview.pause_analysis()  # its CPU goes to judging and sending the photo
         self.result_panel.set_choices_enabled(stage is Stage.RESULT)
         if stage is not Stage.DONE:
             self.notice.setStyleSheet("")
