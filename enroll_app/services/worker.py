@@ -21,15 +21,16 @@ class BlockingWorker:
     The UI's event loop awaits `run(...)` instead of touching the disk or the keyring itself:
     a keyring over D-Bus or a write on a busy disk can take a tenth of a second. One thread,
     not a pool: keyring backends are not thread-safe, and file writes must land in order.
-    The thread starts at the first call; `aclose()` finishes the queued work and ends it
-    without blocking the loop. After `aclose()`, calls run at once on the caller's thread
+    The thread starts with the worker (starting a thread waits for the OS to schedule it,
+    which a loaded PC makes slow: better at start-up than inside a loop step); `aclose()`
+    finishes the queued work and ends it without blocking the loop. After `aclose()`, calls run at once on the caller's thread
     (only shutdown stragglers do that).
     """
 
     def __init__(self, name: str = "station-io") -> None:
-        self._name = name
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
         self._closed = False
 
     async def run(self, call: Callable[[*Ts], T], *args: *Ts) -> T:
@@ -44,33 +45,24 @@ class BlockingWorker:
             return done
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._jobs.put((future, lambda: call(*args)))
-        self._start()
         return asyncio.wrap_future(future)
 
     async def drain(self) -> None:
         """Return once everything queued so far has run."""
-        if self._thread is not None and not self._closed:
+        if not self._closed:
             await self.submit(_nothing)
 
     async def aclose(self) -> None:
         """Finish the queued work, then end the thread (on quit). Runs once."""
         if self._closed:
             return
-        thread = self._thread
-        if thread is not None:
-            ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            loop = asyncio.get_running_loop()
-            self._jobs.put((concurrent.futures.Future(), lambda: _end(loop, ended)))
-            self._jobs.put(None)
-            await ended
+        loop = asyncio.get_running_loop()
+        ended: asyncio.Future[None] = loop.create_future()
+        self._jobs.put((concurrent.futures.Future(), lambda: _end(loop, ended)))
+        self._jobs.put(None)
+        await ended
         self._closed = True
-        if thread is not None:
-            thread.join()  # returns at once: the thread's last step has run
-
-    def _start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
-            self._thread.start()
+        self._thread.join()  # returns at once: the thread's last step has run
 
     def _serve(self) -> None:
         while (job := self._jobs.get()) is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import re
 from typing import Any
@@ -244,21 +245,35 @@ def key_problem_text(problem: KeyProblem) -> str:
 
 
 class DeviceSettingsDialog(_FormDialog):
-    """The terminal's settings (getDeviceInfo) as a form; `changes()` gives what was edited."""
+    """The terminal's settings (getDeviceInfo) as a form; `changes()` gives what was edited.
+
+    Build it with `await DeviceSettingsDialog.build(info, parent)`: a dozen editors made in
+    one loop step can stall the window on a busy PC, so rows are added a few at a time.
+    """
+
+    ROWS_PER_STEP = 4
 
     def __init__(self, info: DeviceInfo, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Settings of %1").replace("%1", info.name or info.sn), parent)
         self._initial: dict[str, Any] = {}
         self._editors: dict[str, QWidget] = {}
-        current = dict(info.settings)
-        current.setdefault("appFailMsg", info.fail_msg)
-        current.setdefault("deviceName", info.name)
-        for name, label, kind, spec in _SETTING_FIELDS:
-            editor = self._editor(kind, spec, current.get(name))
-            self._editors[name] = editor
-            self._initial[name] = self._value(name)
-            self.form.addRow(_translated(label), editor)
-        self.revalidate()
+        self._current = dict(info.settings)
+        self._current.setdefault("appFailMsg", info.fail_msg)
+        self._current.setdefault("deviceName", info.name)
+
+    @classmethod
+    async def build(cls, info: DeviceInfo, parent: QWidget | None = None) -> DeviceSettingsDialog:
+        """The dialog with every row, built over a few loop steps."""
+        dialog = cls(info, parent)
+        for index, (name, label, kind, spec) in enumerate(_SETTING_FIELDS, 1):
+            editor = dialog._editor(kind, spec, dialog._current.get(name))
+            dialog._editors[name] = editor
+            dialog._initial[name] = dialog._value(name)
+            dialog.form.addRow(_translated(label), editor)
+            if index % cls.ROWS_PER_STEP == 0:
+                await asyncio.sleep(0)
+        dialog.revalidate()
+        return dialog
 
     def _editor(self, kind: str, spec: Any, value: Any) -> QWidget:
         if kind == "choice":

@@ -752,7 +752,7 @@ class TerminalsView(QWidget):
     async def _edit_settings(self) -> None:
         serial = self._single()
         info = await self.presenter.service.read_settings(serial)
-        dialog = DeviceSettingsDialog(info, self)
+        dialog = await DeviceSettingsDialog.build(info, self)
         if not await ask(dialog):
             return
         changes = dialog.changes()
