@@ -96,6 +96,9 @@ ErrorCallback = Callable[[BaseException], None]
 class AnalysisWorker(threading.Thread):
     """Runs on its own thread: analyses the newest frame of `latest`, skipping older ones.
 
+    Without an engine it idles until `begin(engine, recogniser)`: the thread can be started
+    with the camera while the models still load (starting a thread can take tens of ms on a
+    busy PC, which the UI thread should pay once, not when the models arrive).
     `on_result`, `on_identity` and `on_error` are called on this thread (the presenter turns
     them into queued signals). A bug (anything but a `FaceError` on one frame) is reported
     through `on_error` and ends the worker, so one broken frame cannot flood the log.
@@ -104,7 +107,7 @@ class AnalysisWorker(threading.Thread):
     def __init__(
         self,
         latest: LatestFrame,
-        engine: FaceEngine,
+        engine: FaceEngine | None = None,
         *,
         on_result: ResultCallback,
         on_identity: IdentityCallback,
@@ -125,14 +128,25 @@ class AnalysisWorker(threading.Thread):
         self._recogniser = recogniser
         self._det_size = det_size
         self._stopping = threading.Event()
+        self._ready = threading.Event()
+        if engine is not None:
+            self._ready.set()
         self._previous: Analysis | None = None
         self._claims = claims or FrameClaims()
+
+    def begin(self, engine: FaceEngine, recogniser: Recogniser | None = None) -> None:
+        """Start analysing with `engine` (and recognising returning people with `recogniser`)."""
+        self._engine, self._recogniser = engine, recogniser
+        self._ready.set()
 
     def stop(self) -> None:
         """Ask the worker to finish after the frame in hand (join it afterwards)."""
         self._stopping.set()
 
     def run(self) -> None:
+        while not self._ready.wait(WAIT_S):
+            if self._stopping.is_set():
+                return
         while not self._stopping.is_set():
             frame = self._latest.wait_newer(self._claims.last, WAIT_S)
             if frame is None or self._claims.paused.is_set() or not self._claims.take(frame.index):
@@ -160,6 +174,7 @@ class AnalysisWorker(threading.Thread):
     def analyse(self, frame: Frame) -> Analysis:
         """Detection at preview size, the main face's landmarks, every quality check."""
         started = time.perf_counter()
+        assert self._engine is not None, "analyse() before begin()"
         faces = self._engine.analyse(
             frame.image, det_size=self._det_size, landmarks=True, embedding=False
         )
@@ -176,6 +191,7 @@ class AnalysisWorker(threading.Thread):
 
     def _identify(self, analysis: Analysis) -> None:
         assert self._recogniser is not None
+        assert self._engine is not None
         assert analysis.face is not None
         embedding = self._engine.embed(analysis.frame.image, analysis.face)
         gallery = self._recogniser.gallery

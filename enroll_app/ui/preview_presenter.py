@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -56,6 +57,7 @@ DEFAULT_STEADY_S = 0.8
 ANALYSIS_WORKERS = 2
 # One blurred or turned frame must not make the returning person's card flicker.
 MISSES_BEFORE_HIDING = 2
+GIL_SWITCH_S = 0.001
 STALE_ANALYSIS_S = 0.5  # an older result no longer describes what the camera shows
 # camera_state values besides CameraState's: the models load, or could not be loaded
 LOADING = "loading"
@@ -246,7 +248,15 @@ class PreviewPresenter(QObject):
         self._camera = (CameraState.STARTING.value, source.name)
         self._set_models(LOADING, self.tr("Loading face models…"))
         self._capture = CaptureThread(source, on_frame=self._frames.post, on_state=self._post_state)
+        # The UI thread shares the GIL with the capture thread and the analysis workers: a
+        # shorter switch interval (Python's default: 5 ms) bounds how long a paint or a loop
+        # step waits for it; measured with the qloop 50 ms step check on a loaded 2-core PC.
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         self._capture.start()
+        # Started now, idle until the models are loaded: see AnalysisWorker.
+        self._workers = self._new_workers(self._capture)
+        for worker in self._workers:
+            worker.start()
         self._loading = self._context.tasks.start(
             self._start_analysis, self._capture, on_error=self._engine_failed
         )
@@ -254,8 +264,7 @@ class PreviewPresenter(QObject):
     def stop(self) -> None:
         """Stop and join the capture thread and the worker (a frame's time at most)."""
         for thread in self._signal_stop():
-            if thread.ident is not None:  # started (a worker may not be yet)
-                thread.join()
+            thread.join()
         self._after_stop()
 
     async def aclose(self) -> None:
@@ -301,29 +310,23 @@ class PreviewPresenter(QObject):
         recogniser = await self._recogniser(station, engine)
         if self._capture is not capture:  # stopped or restarted meanwhile
             return
-        claims = self._claims
-        claims.restart()
-        self._workers = [
+        for worker in self._workers:
+            worker.begin(engine, recogniser)
+        self._set_models("", "")
+
+    def _new_workers(self, capture: CaptureThread) -> list[AnalysisWorker]:
+        self._claims.restart()
+        return [
             AnalysisWorker(
                 capture.latest,
-                engine,
                 on_result=self._results.post,
                 on_identity=self._identities.post,
                 on_error=self._bugs.post,
-                recogniser=recogniser,
-                claims=claims,
+                claims=self._claims,
                 name=f"preview analysis {number}",
             )
             for number in range(1, ANALYSIS_WORKERS + 1)
         ]
-        for worker in list(self._workers):
-            # start() waits until the thread runs: on a busy PC that can take tens of ms, so
-            # each gets a loop step of its own.
-            await asyncio.sleep(0)
-            if self._capture is not capture:
-                return  # stopped meanwhile: the workers not started need no stopping
-            worker.start()
-        self._set_models("", "")
 
     async def _recogniser(self, station: Any, engine: FaceEngine) -> Recogniser | None:
         try:
