@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
@@ -40,6 +41,25 @@ def button_row(
     row.addWidget(cancel)
     layout.addLayout(row)
     return accept, cancel
+
+
+async def ask_again(dialog: QDialog) -> bool:
+    """`dialogs.ask` for a dialog kept for the next time (built once, with the page: making a
+    big dialog costs the UI thread tens of milliseconds); True when it was accepted."""
+    answered: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def finished(result: int) -> None:
+        if not answered.done():
+            answered.set_result(result)
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    try:
+        return await answered == QDialog.DialogCode.Accepted.value
+    finally:
+        dialog.finished.disconnect(finished)
+        if dialog.isVisible():
+            dialog.reject()
 
 
 class EditPersonDialog(QDialog):

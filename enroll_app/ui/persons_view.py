@@ -32,8 +32,14 @@ from enroll_app.store.persons import PersonFilter, PersonOrder
 from enroll_app.store.records import PersonId, PersonKind, PersonRecord, TerminalSerial
 from enroll_app.ui.context import AppContext, ShutdownStage
 from enroll_app.ui.dialogs import ask
+from enroll_app.ui.import_dialog import ImportDialog, OffboardDialog
 from enroll_app.ui.person_detail import PersonDetail, PersonDetails
-from enroll_app.ui.person_edit_dialog import EditPersonDialog, ForgetDialog, RemoveFromDialog
+from enroll_app.ui.person_edit_dialog import (
+    EditPersonDialog,
+    ForgetDialog,
+    RemoveFromDialog,
+    ask_again,
+)
 from enroll_app.ui.person_form import PersonForm, TargetTerminal
 from enroll_app.ui.persons_model import COLUMNS, PersonsModel
 from enroll_app.ui.reconcile_view import ReconcileDialog
@@ -325,6 +331,21 @@ class PersonsView(QWidget):
         # The first date editor made loads Qt's locale data (~80 ms): pay that while the
         # window is built, not when the operator opens the edit dialog.
         PersonForm(self).deleteLater()
+        self._build_dialogs()
+
+    def _build_dialogs(self) -> None:
+        # Built once with the page, before the loop runs: making them on demand stalls the UI
+        # thread for tens of milliseconds. They keep their state between openings (the last
+        # sheet stays loaded for a re-import after fixing it).
+        context = self.presenter.context
+        self.reconcile_dialog = ReconcileDialog(context.station, context.tasks, self)
+        self.reconcile_dialog.finished_work.connect(lambda text: self._show_notice("info", text))
+        self.import_dialog = ImportDialog(
+            context.station, context.tasks, self.presenter.colors, self
+        )
+        self.import_dialog.imported.connect(lambda _count: self.model.refresh())
+        self.offboard_dialog = OffboardDialog(context.station, context.tasks, self)
+        self.offboard_dialog.removed.connect(lambda _count: self.model.refresh())
 
     # ---- building ----------------------------------------------------------------------------
 
@@ -448,7 +469,14 @@ class PersonsView(QWidget):
             self.tr("What a terminal holds against what the station expects; fix or import")
         )
         self.reconcile_button.clicked.connect(self.reconcile)
-        row.addWidget(self.reconcile_button)
+        self.import_button = QPushButton(self.tr("Import…"))
+        self.import_button.setToolTip(self.tr("Add or update persons from a CSV or XLSX sheet"))
+        self.import_button.clicked.connect(self.import_sheet)
+        self.offboard_button = QPushButton(self.tr("Offboard…"))
+        self.offboard_button.setToolTip(self.tr("Remove a list of persons from every terminal"))
+        self.offboard_button.clicked.connect(self.offboard)
+        for button in (self.import_button, self.offboard_button, self.reconcile_button):
+            row.addWidget(button)
         row.addWidget(self.refresh_button)
         return row
 
@@ -569,20 +597,35 @@ class PersonsView(QWidget):
         self.presenter.run(self._reconcile, label="")
 
     async def _reconcile(self) -> None:
-        station = await self.presenter.context.station_ready()
+        await self.presenter.context.station_ready()
         await self.presenter.reload_terminals()
         if not self.presenter.terminals:
             raise OperatorError(self.tr("No terminals yet: add them on the Terminals page"))
-        dialog = ReconcileDialog(
-            station,
-            self.presenter.context.tasks,
-            self.presenter.terminals,
-            self.terminal_filter.currentData() or None,
-            self,
+        self.reconcile_dialog.set_terminals(
+            self.presenter.terminals, self.terminal_filter.currentData() or None
         )
-        dialog.finished_work.connect(lambda text: self._show_notice("info", text))
-        await ask(dialog)
+        await ask_again(self.reconcile_dialog)
         self.model.refresh()
+
+    def import_sheet(self) -> None:
+        """Open the import dialog."""
+        self.presenter.run(self._import_sheet, label="")
+
+    async def _import_sheet(self) -> None:
+        await self.presenter.context.station_ready()
+        await self.presenter.reload_terminals()
+        self.import_dialog.set_terminals(self.presenter.terminals)
+        await ask_again(self.import_dialog)
+
+    def offboard(self) -> None:
+        """Open the offboarding dialog."""
+        self.presenter.run(self._offboard, label="")
+
+    async def _offboard(self) -> None:
+        await self.presenter.context.station_ready()
+        await self.presenter.reload_terminals()
+        self.offboard_dialog.names = dict(self.presenter.terminals)
+        await ask_again(self.offboard_dialog)
 
     def refresh(self) -> None:
         """F5: read the terminals and the list again."""

@@ -56,8 +56,6 @@ class ReconcileDialog(QDialog):
         self,
         station: StationServices,
         tasks: TaskRunner,
-        terminals: Mapping[TerminalSerial, str],
-        serial: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -65,21 +63,30 @@ class ReconcileDialog(QDialog):
         self.resize(760, 540)
         self.station = station
         self.tasks = tasks
-        self.names = dict(terminals)
+        self.names: dict[TerminalSerial, str] = {}
         self.report: ReconcileReport | None = None
-        self._build(serial)
+        self._build()
+        self._show_report(None)
+
+    def set_terminals(self, terminals: Mapping[TerminalSerial, str], serial: str | None) -> None:
+        """Offer `terminals`, `serial` chosen (else the one chosen before, if still there)."""
+        self.names = dict(terminals)
+        wanted = serial or self.terminal.currentData()
+        self.terminal.blockSignals(True)
+        self.terminal.clear()
+        for known, name in sorted(self.names.items(), key=lambda i: i[1]):
+            self.terminal.addItem(f"{name} ({known})", known)
+        self.terminal.setCurrentIndex(max(0, self.terminal.findData(wanted)))
+        self.terminal.blockSignals(False)
+        self.outcome.clear()
         self._show_report(None)
 
     # ---- building ----------------------------------------------------------------------------
 
-    def _build(self, serial: str | None) -> None:
+    def _build(self) -> None:
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.terminal = QComboBox()
-        for known, name in sorted(self.names.items(), key=lambda i: i[1]):
-            self.terminal.addItem(f"{name} ({known})", known)
-        if serial is not None:
-            self.terminal.setCurrentIndex(max(0, self.terminal.findData(serial)))
         self.terminal.currentIndexChanged.connect(self._terminal_changed)
         self.compare_button = QPushButton(self.tr("Compare"))
         self.compare_button.clicked.connect(self.compare)
