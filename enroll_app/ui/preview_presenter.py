@@ -52,9 +52,10 @@ from enroll_app.ui.signal_guard import emit
 logger = logging.getLogger(__name__)
 
 DEFAULT_STEADY_S = 0.8
-# Two workers take turns: one frame's analysis (~25-35 ms on a busy 2-core PC) is close to a
-# 30 fps camera's frame period, and a lone worker that misses a frame waits for the next one.
-ANALYSIS_WORKERS = 2
+# Workers taking turns on frames (FrameClaims). One is fastest with the 1 ms GIL switch
+# interval: bench/preview_ui_bench.py on a loaded 2-core PC gave 22-27 Hz with one worker and
+# 12-20 Hz with two, whose concurrent model runs slow each other down.
+ANALYSIS_WORKERS = 1
 # One blurred or turned frame must not make the returning person's card flicker.
 MISSES_BEFORE_HIDING = 2
 GIL_SWITCH_S = 0.001
