@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from enroll_app.home import station_home
 from enroll_app.services.diagnostics import export_diagnostics
 from enroll_app.services.keys import KeyStoreError, check_key
 from enroll_app.ui.context import AppContext, ShutdownStage
@@ -42,7 +43,7 @@ from enroll_app.ui.settings_dialog import CAMERA_SLOTS
 
 logger = logging.getLogger(__name__)
 
-DONE_KEY = "station/first_run_done"
+DONE_MARKER = "first-run-done"  # in the station's folder: the wizard was finished or skipped
 DIAGNOSTICS_BANNER = "diagnostics"
 TerminalsChoice = Literal["scan", "demo", "later"]
 
@@ -60,7 +61,10 @@ class FirstRunAnswers:
 class FirstRunWizard(QWizard):
     """Four pages: language, camera, terminals, site key. "Skip" (Cancel) leaves everything."""
 
-    def __init__(self, preferences: Preferences, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, preferences: Preferences, parent: QWidget | None = None, *, pages: bool = True
+    ) -> None:
+        """The wizard with its pages; `pages=False` leaves them to `add_pages_async`."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Set up this station"))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
@@ -70,10 +74,25 @@ class FirstRunWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.BackButton, self.tr("Back"))
         self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("Finish"))
         self.setMinimumWidth(560)
-        self.addPage(self._language_page(preferences))
-        self.addPage(self._camera_page(preferences))
-        self.addPage(self._terminals_page())
-        self.addPage(SiteKeyPage(self))
+        self._preferences = preferences
+        if pages:
+            for build in self._page_builders():
+                self.addPage(build())
+
+    def _page_builders(self) -> list[Callable[[], QWizardPage]]:
+        preferences = self._preferences
+        return [
+            lambda: self._language_page(preferences),
+            lambda: self._camera_page(preferences),
+            self._terminals_page,
+            lambda: SiteKeyPage(self),
+        ]
+
+    async def add_pages_async(self) -> None:
+        """Add the pages one loop step each, so building never stalls the window."""
+        for build in self._page_builders():
+            self.addPage(build())
+            await asyncio.sleep(0)
 
     def _page(self, title: str, text: str) -> tuple[QWizardPage, QFormLayout]:
         page = QWizardPage()
@@ -222,7 +241,7 @@ class FirstRunPresenter(QObject):
     @property
     def done(self) -> bool:
         """True once the wizard was finished or skipped on this station."""
-        return self.context.settings.value(DONE_KEY, "false").lower() == "true"
+        return done_marker().is_file()
 
     def start(self, *, demo: bool) -> None:
         """After the window is shown: the wizard on a station's very first start."""
@@ -255,21 +274,22 @@ class FirstRunPresenter(QObject):
 
     async def _run_wizard(self) -> None:
         # One short step each (build, show, close, each disk write): the UI never stalls.
-        wizard = FirstRunWizard(self.context.settings.preferences, self.window)
-        await asyncio.sleep(0)
+        wizard = FirstRunWizard(self.context.settings.preferences, self.window, pages=False)
+        await wizard.add_pages_async()
         accepted = await ask(wizard)
         answers = wizard.answers() if accepted else None  # read now: the wizard is deleted
         await asyncio.sleep(0)  # let the wizard close and repaint before the disk writes
-        self._remember_done()
+        await self._remember_done()
         if answers is not None:
-            await asyncio.sleep(0)
             await self.apply(answers)
 
-    def _remember_done(self) -> None:
+    async def _remember_done(self) -> None:
         try:
-            self.context.settings.set_value(DONE_KEY, "true")
-        except SettingsError as exc:
-            self.window.status.show_problem(str(exc))
+            await asyncio.to_thread(done_marker().touch)  # disk work off the UI thread
+        except OSError as exc:
+            self.window.status.show_problem(
+                self.tr("Could not remember that the wizard was shown: {reason}").format(reason=exc)
+            )
 
     async def apply(self, answers: FirstRunAnswers) -> None:
         """Save the preferences and the site key, then find terminals or start the demo."""
@@ -340,6 +360,11 @@ class FirstRunPresenter(QObject):
             ),
             [(self.tr("Open folder"), lambda: _open_folder(path.parent))],
         )
+
+
+def done_marker() -> Path:
+    """The file whose presence means the first-run wizard is not shown on start any more."""
+    return station_home() / DONE_MARKER
 
 
 def _open_folder(folder: Path) -> None:
