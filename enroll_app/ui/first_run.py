@@ -286,10 +286,8 @@ class FirstRunPresenter(QObject):
     async def _remember_done(self) -> None:
         try:
             await asyncio.to_thread(done_marker().touch)  # disk work off the UI thread
-        except OSError as exc:
-            self.window.status.show_problem(
-                self.tr("Could not remember that the wizard was shown: {reason}").format(reason=exc)
-            )
+        except OSError as exc:  # the system's own words: a disk problem, shown as it is
+            self.window.status.show_problem(str(exc))
 
     async def apply(self, answers: FirstRunAnswers) -> None:
         """Save the preferences and the site key, then find terminals or start the demo."""
