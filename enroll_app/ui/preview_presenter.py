@@ -1,15 +1,18 @@
 """`PreviewPresenter`: camera, analysis worker, steady-window capture and returning people, for the view.
 
-Runs on the UI thread. Three threads feed it: the capture thread (frames), the analysis worker
-(quality and identity); both reach it only through `Mailbox`es, queued signals that keep only
-the newest item, so a slow UI skips frames instead of queueing them::
+Runs on the UI thread. Two kinds of threads feed it: the capture thread (frames) and the
+analysis worker (quality, and a few times per second who it is); both reach it only through
+`Mailbox`es, posted events that keep only the newest item, so a slow UI skips frames instead of
+queueing them. The UI thread paints and never runs a model. Views get frames and analyses by
+`add_listener`; the rest is signals::
 
     presenter = PreviewPresenter(context)
     presenter.captured.connect(on_capture)          # CaptureResult
     presenter.returning_person.connect(on_known)    # ReturningPerson or None
     presenter.start(default_source(context))
     ...
-    presenter.stop()                                # joins both threads (also done on quit)
+    presenter.pause_analysis() / resume_analysis()  # while a taken photo is reviewed
+    presenter.stop()                                # joins the threads (also done on quit)
 """
 
 from __future__ import annotations
