@@ -69,7 +69,9 @@ async def shoot(preferences: dict[str, str], scenario: Callable[..., Awaitable[N
 
     with tempfile.TemporaryDirectory(prefix="enroll-shots-") as home:
         os.environ["ENROLL_STATION_HOME"] = home
-        StationSettings().save_preferences(Preferences(**preferences))  # type: ignore[arg-type]
+        # Uploads from this PC only: a picture tool opens no port to the network.
+        chosen = {"receiver_host": "127.0.0.1", **preferences}
+        StationSettings().save_preferences(Preferences(**chosen))  # type: ignore[arg-type]
         station = Station.open(create_application())
         station.window.resize(*WINDOW_SIZE)
         try:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from enroll_app.services.demo import DemoTerminal
 from enroll_app.services.discovery import (
     DiscoveryService,
     KeyStatus,
@@ -64,7 +65,7 @@ from enroll_app.ui.terminal_dialogs import (
     UpdateAppDialog,
     key_problem_text,
 )
-from enroll_app.ui.theme import colors
+from enroll_app.ui.theme import Colors, colors
 from enroll_app.ui.widgets import NoticeBanner
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class TerminalsModel(QAbstractTableModel):
         self._registry = registry
         self._capacity = capacity
         self._rows: list[KnownTerminal] = registry.terminals()
+        self.keys_can_change = True  # False: the factory-key text does not ask for a site key
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -166,6 +168,13 @@ class TerminalsModel(QAbstractTableModel):
         self._rows = list(current.values())
         self.endResetModel()
 
+    def set_keys_can_change(self, can: bool) -> None:
+        """Word the factory-key warning for a station that can (or cannot) set keys."""
+        self.keys_can_change = can
+        if self._rows:
+            column = COLUMNS.index("key")
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+
     def recheck(self) -> None:
         """Repaint the state column (heartbeat ages move on)."""
         if self._rows:
@@ -180,12 +189,17 @@ class TerminalsModel(QAbstractTableModel):
             "online": lambda: (
                 self.tr("Online") if self._registry.is_online(t) else self.tr("Offline")
             ),
-            "key": lambda: QCoreApplication.translate("TerminalsModel", _KEY_TEXT[t.key_status]),
+            "key": lambda: self._key_text(t.key_status),
             "persons": lambda: "" if t.persons is None else f"{t.persons} / {self._capacity}",
             "app": lambda: t.app_version,
             "clock": lambda: "" if t.clock_offset is None else _offset_text(t.clock_offset),
         }
         return texts[column]()
+
+    def _key_text(self, status: KeyStatus) -> str:
+        if status is KeyStatus.DEFAULT and not self.keys_can_change:
+            return self.tr("Factory key (abc)")
+        return QCoreApplication.translate("TerminalsModel", _KEY_TEXT[status])
 
     def _tooltip(self, t: KnownTerminal, column: str) -> str:
         if t.problem:
@@ -378,9 +392,23 @@ class TerminalsPresenter(QObject):
             self.tr("Added %1 (%2)").replace("%1", found.name or found.sn).replace("%2", address),
         )
 
-    def _add_demo_terminals(self, terminals: list[Any]) -> None:
+    def _add_demo_terminals(self, terminals: list[DemoTerminal]) -> None:
+        label = self.tr("Adding the demo terminals")
+        self.run(self._add_demo, terminals, label=label)
+
+    async def _add_demo(self, terminals: list[DemoTerminal]) -> None:
+        serials = []
         for demo in terminals:
-            self.add(f"{demo.host}:{demo.port}", None)
+            found = await self.discovery.add(f"{demo.host}:{demo.port}")
+            if found.sn is None:
+                continue  # its key was changed earlier and forgotten: shown as rejected
+            if found.name != demo.name:
+                # Three terminals of one name would look like one: name them as the banner does.
+                await self.service.write_settings(found.sn, {"deviceName": demo.name})
+            serials.append(found.sn)
+        await self._after_contact(serials)
+        text = self.tr("Demo terminals added: %1").replace("%1", str(len(serials)))
+        self.notice.emit("info", text)
 
     async def _after_contact(self, serials: list[str]) -> None:
         for serial in serials:
@@ -615,30 +643,25 @@ class TerminalsView(QWidget):
             "closes, and keys cannot be changed. To keep keys safely, install and unlock a "
             "system keyring (GNOME Keyring or KDE Wallet), then restart the station."
         )
-        theme = colors(self.presenter.context.settings.preferences.theme)
-        banner = NoticeBanner("warning", text, (), theme, closable=False)
+        banner = NoticeBanner("warning", text, (), self._colors(), closable=False)
         banner.setObjectName("KeysBanner")
         banner.hide()
         return banner
 
-    def _site_key_offer(self) -> QWidget:
-        box = QWidget()
-        box.setObjectName("SiteKeyOffer")
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        label = QLabel(
-            self.tr(
-                "Some terminals still use the factory key \u201cabc\u201d, which anyone on the "
-                "network can use. Set a key of your own for this site."
-            )
+    def _site_key_offer(self) -> NoticeBanner:
+        text = self.tr(
+            "Some terminals still use the factory key \u201cabc\u201d, which anyone on the "
+            "network can use. Set a key of your own for this site."
         )
-        label.setWordWrap(True)
-        self.site_key_button = QPushButton(self.tr("Set a site key…"))
-        self.site_key_button.clicked.connect(lambda: self._start(self._change_key, True))
-        row.addWidget(label, 1)
-        row.addWidget(self.site_key_button)
-        box.hide()
-        return box
+        action = (self.tr("Set a site key…"), lambda: self._start(self._change_key, True))
+        banner = NoticeBanner("warning", text, [action], self._colors(), closable=True)
+        banner.setObjectName("SiteKeyOffer")
+        [self.site_key_button] = banner.buttons
+        banner.hide()
+        return banner
+
+    def _colors(self) -> Colors:
+        return colors(self.presenter.context.settings.preferences.theme)
 
     def _table(self) -> QTableView:
         self.table = QTableView()
@@ -816,6 +839,7 @@ class TerminalsView(QWidget):
         return self.presenter.service.keys_can_change
 
     def _show_keys_state(self, problem: str) -> None:
+        self.model.set_keys_can_change(not problem)
         self.keys_banner.setToolTip(problem)
         self.keys_banner.setVisible(bool(problem))
         if problem:

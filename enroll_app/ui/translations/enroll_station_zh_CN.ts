@@ -55,7 +55,7 @@
 <context>
     <name>AddTerminalDialog</name>
     <message>
-        <location filename="../terminal_dialogs.py" line="+69"/>
+        <location filename="../terminal_dialogs.py" line="+70"/>
         <source>Add a terminal</source>
         <translation>添加终端</translation>
     </message>
@@ -88,7 +88,7 @@
 <context>
     <name>AskTwiceDialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="+201"/>
+        <location filename="../person_edit_dialog.py" line="+221"/>
         <source>I understand, remove them</source>
         <translation type="unfinished"></translation>
     </message>
@@ -96,7 +96,7 @@
 <context>
     <name>ChecklistView</name>
     <message>
-        <location filename="../enroll_result.py" line="+66"/>
+        <location filename="../enroll_result.py" line="+102"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
@@ -237,12 +237,12 @@
         <translation>每日重启时间（时:分）</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+36"/>
         <source>Settings of %1</source>
         <translation>%1 的设置</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+68"/>
         <source>The daily restart time must look like 23:50</source>
         <translation>每日重启时间的格式应为 23:50</translation>
     </message>
@@ -288,13 +288,13 @@
 <context>
     <name>EnrollPresenter</name>
     <message>
-        <location filename="../enroll_view.py" line="+130"/>
+        <location filename="../enroll_view.py" line="+131"/>
         <location line="+7"/>
         <source>Checking the photo</source>
         <translation>正在检查照片</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Enrolling</source>
         <translation>正在登记</translation>
     </message>
@@ -380,12 +380,12 @@
 <context>
     <name>FirstRunPresenter</name>
     <message>
-        <location filename="../first_run.py" line="+247"/>
+        <location filename="../first_run.py" line="+266"/>
         <source>First-run wizard</source>
         <translation>首次运行向导</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+47"/>
         <source>The new language is used after a restart.</source>
         <translation>新语言将在重新启动后生效。</translation>
     </message>
@@ -418,7 +418,7 @@
 <context>
     <name>FirstRunWizard</name>
     <message>
-        <location line="-276"/>
+        <location line="-290"/>
         <source>Set up this station</source>
         <translation>设置本登记站</translation>
     </message>
@@ -443,7 +443,7 @@
         <translation>完成</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+34"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
@@ -532,9 +532,217 @@
     </message>
 </context>
 <context>
+    <name>ImportDialog</name>
+    <message>
+        <location filename="../import_dialog.py" line="+84"/>
+        <source>Import persons from a sheet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>A CSV or XLSX file, one person per row</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Photos named by ID (e.g. 000123.jpg), or as the photo column says</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sheet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Photo folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Columns</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Send to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No terminals yet: persons stay on this station</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Plan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Choose a sheet to begin.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Row</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ID</source>
+        <translation type="unfinished">ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Terminals</source>
+        <translation type="unfinished">终端</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Check (dry run)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Checking the sheet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Importing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancel the run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export report…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Choose a sheet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sheets (*.csv *.xlsx *.xlsm)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Choose the photo folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>(not in the sheet)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>column %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 row(s) read. Check the columns, then run the dry run.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>Choose a sheet first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Run the dry run first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>Plan (nothing written yet)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Create %1, update %2, unchanged %3, errors %4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Created %1, updated %2, unchanged %3, errors %4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Cancelled: %1 row(s) not imported.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Export the report, fix the rows and import the file again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Export the import report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Import first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Report written to %1. Fix the error rows there and choose it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>KeyDialog</name>
     <message>
-        <location filename="../terminal_dialogs.py" line="-206"/>
+        <location filename="../terminal_dialogs.py" line="-220"/>
         <source>Change the terminal key</source>
         <translation>更改终端密钥</translation>
     </message>
@@ -660,7 +868,7 @@
 <context>
     <name>MatchCard</name>
     <message>
-        <location filename="../enroll_result.py" line="+22"/>
+        <location filename="../enroll_result.py" line="+30"/>
         <source>No photo</source>
         <translation>无照片</translation>
     </message>
@@ -701,6 +909,94 @@
         <location filename="../widgets.py" line="+63"/>
         <source>Dismiss</source>
         <translation>关闭提示</translation>
+    </message>
+</context>
+<context>
+    <name>OffboardDialog</name>
+    <message>
+        <location filename="../import_dialog.py" line="+25"/>
+        <source>Offboard by list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Paste the IDs of the persons who leave (one per line), or load a list. They are removed from every terminal and stay on this station until forgotten.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Load a list…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove everywhere</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Load a list of IDs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sheets (*.csv *.xlsx *.xlsm *.txt)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>%1 known person(s) would be removed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1: %2 of %3 persons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Not on this station: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Nothing was changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 person(s) are being removed from the terminals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>This removes %1 of the %2 persons on %3. Are you sure?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Second confirmation. %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove many persons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -942,7 +1238,7 @@
 <context>
     <name>PersonForm</name>
     <message>
-        <location filename="../person_form.py" line="+88"/>
+        <location filename="../person_form.py" line="+89"/>
         <source>ID</source>
         <translation>ID</translation>
     </message>
@@ -1210,7 +1506,7 @@
 <context>
     <name>PersonsPresenter</name>
     <message>
-        <location filename="../persons_view.py" line="+86"/>
+        <location filename="../persons_view.py" line="+92"/>
         <source>Opening the persons list</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1265,7 +1561,7 @@
 <context>
     <name>PersonsView</name>
     <message>
-        <location line="+76"/>
+        <location line="+91"/>
         <source>Search by name, ID, card or ID number (Ctrl+F)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1360,6 +1656,26 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Import…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add or update persons from a CSV or XLSX sheet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Offboard…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove a list of persons from every terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+46"/>
         <source>On any terminal</source>
         <translation type="unfinished"></translation>
@@ -1385,17 +1701,17 @@
 <context>
     <name>PreviewPresenter</name>
     <message>
-        <location filename="../preview_presenter.py" line="+243"/>
+        <location filename="../preview_presenter.py" line="+250"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location line="+102"/>
+        <location line="+128"/>
         <source>Camera problem: {reason}. Retrying…</source>
         <translation>摄像头故障：{reason}。正在重试…</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+71"/>
         <source>Camera preview</source>
         <translation>摄像头预览</translation>
     </message>
@@ -1408,7 +1724,7 @@
 <context>
     <name>PreviewView</name>
     <message>
-        <location filename="../preview_view.py" line="+121"/>
+        <location filename="../preview_view.py" line="+122"/>
         <source>Hold still…</source>
         <translation>请保持不动…</translation>
     </message>
@@ -1484,12 +1800,12 @@
 <context>
     <name>ReconcileDialog</name>
     <message>
-        <location filename="../reconcile_view.py" line="+64"/>
+        <location filename="../reconcile_view.py" line="+62"/>
         <source>Compare with a terminal</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+29"/>
         <source>Compare</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1499,7 +1815,7 @@
         <translation type="unfinished">终端</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+35"/>
         <source>Person / field</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1761,7 +2077,7 @@
 <context>
     <name>RemotePhotoDialog</name>
     <message>
-        <location filename="../enroll_remote.py" line="+49"/>
+        <location filename="../enroll_remote.py" line="+50"/>
         <source>Photo from a terminal</source>
         <translation>用终端拍照</translation>
     </message>
@@ -1816,7 +2132,7 @@
         <translation>正在用终端拍照</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+20"/>
         <source>passes</source>
         <translation>合格</translation>
     </message>
@@ -1862,7 +2178,7 @@
 <context>
     <name>ResultPanel</name>
     <message>
-        <location filename="../enroll_result.py" line="+96"/>
+        <location filename="../enroll_result.py" line="+98"/>
         <source>The terminals&apos; own check</source>
         <translation>终端自身的检测</translation>
     </message>
@@ -1877,7 +2193,7 @@
         <translation>取消（Esc）</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+33"/>
         <source>No face to crop</source>
         <translation>没有可裁剪的人脸</translation>
     </message>
@@ -1912,12 +2228,12 @@
         <translation>可能已登记，请比对：</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>New photo</source>
         <translation>新照片</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+28"/>
         <source>A terminal already knows this face: is this person enrolled already?</source>
         <translation>终端上已有此人脸：此人是否已登记？</translation>
     </message>
@@ -2219,7 +2535,7 @@
 <context>
     <name>TerminalChecksView</name>
     <message>
-        <location filename="../enroll_result.py" line="-184"/>
+        <location filename="../enroll_result.py" line="-193"/>
         <source>asking…</source>
         <translation>正在询问…</translation>
     </message>
@@ -2267,7 +2583,7 @@
 <context>
     <name>TerminalsModel</name>
     <message>
-        <location filename="../terminals_view.py" line="+82"/>
+        <location filename="../terminals_view.py" line="+83"/>
         <source>Not checked yet</source>
         <translation>尚未检查</translation>
     </message>
@@ -2292,7 +2608,7 @@
         <translation>密钥被拒绝</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
@@ -2332,7 +2648,7 @@
         <translation>时钟偏差</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+62"/>
         <source>(no name)</source>
         <translation>（未命名）</translation>
     </message>
@@ -2347,7 +2663,12 @@
         <translation>离线</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+11"/>
+        <source>Factory key (abc)</source>
+        <translation>出厂密钥（abc）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>No heartbeat received yet</source>
         <translation>尚未收到心跳</translation>
     </message>
@@ -2434,7 +2755,17 @@
         <translation>已添加 %1（%2）</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+4"/>
+        <source>Adding the demo terminals</source>
+        <translation>正在添加演示终端</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Demo terminals added: %1</source>
+        <translation>已添加演示终端：%1 台</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Reading the terminals</source>
         <translation>正在读取终端</translation>
     </message>
@@ -2544,17 +2875,17 @@
         <translation>本机没有安全的密钥存储：终端密钥仅在本次运行期间有效，且无法更改密钥。如需安全保存密钥，请安装并解锁系统密钥环（GNOME 密钥环或 KDE 钱包），然后重新启动工作站。</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+11"/>
         <source>Some terminals still use the factory key “abc”, which anyone on the network can use. Set a key of your own for this site.</source>
         <translation>部分终端仍在使用出厂密钥“abc”，网络上的任何人都能使用它。请为本现场设置自己的密钥。</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
         <source>Set a site key…</source>
         <translation>设置现场密钥…</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+26"/>
         <source>Set clock</source>
         <translation>校时</translation>
     </message>
@@ -2635,7 +2966,7 @@
         <translation>重启</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>Needs a secure key store on this PC (see above)</source>
         <translation>需要本机具备安全的密钥存储（见上方说明）</translation>
     </message>
@@ -2643,7 +2974,7 @@
 <context>
     <name>UpdateAppDialog</name>
     <message>
-        <location filename="../terminal_dialogs.py" line="+97"/>
+        <location filename="../terminal_dialogs.py" line="+111"/>
         <source>Update the app of %1</source>
         <translation>更新 %1 的应用</translation>
     </message>
@@ -2679,7 +3010,7 @@
 <context>
     <name>_FormDialog</name>
     <message>
-        <location filename="../terminal_dialogs.py" line="-296"/>
+        <location filename="../terminal_dialogs.py" line="-310"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
@@ -2687,8 +3018,8 @@
 <context>
     <name>dialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="-106"/>
-        <location filename="../terminal_dialogs.py" line="+329"/>
+        <location filename="../person_edit_dialog.py" line="-125"/>
+        <location filename="../terminal_dialogs.py" line="+343"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
