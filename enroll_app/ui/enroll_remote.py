@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from enroll_app.services.enroll import RemotePhoto
-from enroll_app.ui.enroll_result import jpeg_pixmap
+from enroll_app.ui.enroll_result import jpeg_image
 from enroll_app.ui.person_form import TargetTerminal
 from enroll_app.ui.tasks import TaskRunner, operator_text
 
@@ -99,7 +100,7 @@ class RemotePhotoDialog(QDialog):
         self.take_button.setEnabled(False)
         self.message.setText(self.tr("The terminal is taking photos…"))
         self._tasks.start(
-            self._take,
+            self._take_and_decode,
             serial,
             self.count.value(),
             self.tips_before.text(),
@@ -109,16 +110,24 @@ class RemotePhotoDialog(QDialog):
             on_error=self._failed,
         )
 
-    def show_photos(self, photos: list[RemotePhoto]) -> None:
+    async def _take_and_decode(
+        self, serial: str, count: int, before: str, after: str
+    ) -> tuple[list[RemotePhoto], list[QImage]]:
+        photos = await self._take(serial, count, before, after)
+        thumbs = await asyncio.to_thread(_thumbnails, photos)  # JPEG decoding: a worker's job
+        return photos, thumbs
+
+    def show_photos(self, taken: tuple[list[RemotePhoto], list[QImage]]) -> None:
         """List the frames (best first, as the service sorts them) and preselect the best."""
         self.take_button.setEnabled(True)
+        photos, thumbs = taken
         self.photos = list(photos)
         self.frames.clear()
-        for photo in self.photos:
+        for photo, thumb in zip(self.photos, thumbs, strict=True):
             report = photo.assessment.report
             verdict = self.tr("passes") if photo.assessment.ok else self.tr("fails")
             item = QListWidgetItem(
-                QIcon(jpeg_pixmap(photo.jpeg, THUMB.width(), THUMB.height())),
+                QIcon(QPixmap.fromImage(thumb)),
                 self.tr("score {score:.0f}, {verdict}").format(score=report.score, verdict=verdict),
             )
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -136,3 +145,7 @@ class RemotePhotoDialog(QDialog):
         self.message.setText(
             self.tr("No photos: {problem}").format(problem=operator_text(exc, self._tasks.language))
         )
+
+
+def _thumbnails(photos: list[RemotePhoto]) -> list[QImage]:
+    return [jpeg_image(photo.jpeg, THUMB.width(), THUMB.height()) for photo in photos]

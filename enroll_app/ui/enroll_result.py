@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -22,25 +23,49 @@ from PySide6.QtWidgets import (
 from enroll_app.face.quality import QualityCheck
 from enroll_app.services.enroll import Assessment, DuplicateCandidate, TerminalCheck
 from enroll_app.ui import icons
+from enroll_app.ui.signal_guard import emit
 from enroll_app.ui.theme import LIGHT, Colors
 
 PHOTO_SIZE = (320, 240)
 MATCH_PHOTO_SIZE = (160, 120)
 
 
-def jpeg_pixmap(data: bytes | None, width: int, height: int) -> QPixmap:
-    """A JPEG as a pixmap scaled to fit (a small JPEG: cheap enough for the UI thread)."""
-    pixmap = QPixmap()
+def jpeg_image(data: bytes | None, width: int, height: int) -> QImage:
+    """A JPEG decoded and scaled to fit; a null image if it is not one. Any thread (QImage)."""
+    image = QImage()
     if data:
-        pixmap.loadFromData(data, "JPG")
-    if pixmap.isNull():
-        return pixmap
-    return pixmap.scaled(
+        image.loadFromData(data, "JPG")
+    if image.isNull():
+        return image
+    return image.scaled(
         width,
         height,
         Qt.AspectRatioMode.KeepAspectRatio,
         Qt.TransformationMode.SmoothTransformation,
     )
+
+
+def jpeg_pixmap(data: bytes | None, width: int, height: int) -> QPixmap:
+    """`jpeg_image` as a pixmap (UI thread; for a few small JPEGs only)."""
+    return QPixmap.fromImage(jpeg_image(data, width, height))
+
+
+@dataclass(frozen=True)
+class Pictures:
+    """An assessment's pictures, decoded and scaled off the UI thread: the crop and, per
+    person id, the photos of the matches."""
+
+    photo: QImage
+    matches: dict[str, QImage]
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> Pictures:
+        """Decode them (JPEG decoding takes tens of ms on a busy PC: call in a worker)."""
+        jpeg = assessment.photo.jpeg if assessment.photo is not None else None
+        return cls(
+            jpeg_image(jpeg, *PHOTO_SIZE),
+            {m.person_id: jpeg_image(m.photo_jpeg, *MATCH_PHOTO_SIZE) for m in assessment.matches},
+        )
 
 
 _MARKS: dict[tuple[str, str, float], QPixmap] = {}
@@ -87,14 +112,22 @@ class ChecklistView(QWidget):
 class MatchCard(QFrame):
     """One enrolled person whose face is close to the new photo: their photo, name, similarity."""
 
-    def __init__(self, match: DuplicateCandidate, colors: Colors, parent: QWidget | None = None):
+    def __init__(
+        self,
+        match: DuplicateCandidate,
+        colors: Colors,
+        picture: QImage | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.match = match
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.photo = QLabel()
         self.photo.setFixedSize(*MATCH_PHOTO_SIZE)
         self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        pixmap = jpeg_pixmap(match.photo_jpeg, *MATCH_PHOTO_SIZE)
+        if picture is None:
+            picture = jpeg_image(match.photo_jpeg, *MATCH_PHOTO_SIZE)
+        pixmap = QPixmap.fromImage(picture)
         if pixmap.isNull():
             self.photo.setText(self.tr("No photo"))
         else:
@@ -200,6 +233,8 @@ class ResultPanel(QWidget):
         self._colors = colors
         self.assessment: Assessment | None = None
         self.match_cards: list[MatchCard] = []
+        for name, color in (("check", colors.ok), ("close", colors.error)):
+            mark_pixmap(name, color, self.devicePixelRatioF())  # drawn now, not with a result
         self._build()
 
     def _build(self) -> None:
@@ -251,18 +286,21 @@ class ResultPanel(QWidget):
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
 
-    def show_assessment(self, assessment: Assessment, language: str) -> None:
-        """Show the crop, the checklist and the matches of a fresh assessment."""
+    def show_assessment(
+        self, assessment: Assessment, language: str, pictures: Pictures | None = None
+    ) -> None:
+        """Show the crop, the checklist and the matches of a fresh assessment (`pictures`
+        decoded beforehand off the UI thread, else decoded here)."""
         self.assessment = assessment
-        jpeg = assessment.photo.jpeg if assessment.photo is not None else None
-        pixmap = jpeg_pixmap(jpeg, *PHOTO_SIZE)
+        pictures = pictures or Pictures.of(assessment)
+        pixmap = QPixmap.fromImage(pictures.photo)
         if pixmap.isNull():
             self.photo.setText(self.tr("No face to crop"))
         else:
             self.photo.setPixmap(pixmap)
         self.checklist.show_checks(assessment.report.checks, language)
         self._show_verdict(assessment, language)
-        self._show_matches(assessment.matches if assessment.ok else [])
+        self._show_matches(assessment.matches if assessment.ok else [], pictures)
         self.terminal_checks.show_checks([])
         self.terminals_title.setVisible(assessment.ok)
         self.new_button.setVisible(assessment.ok and bool(assessment.matches))
@@ -279,7 +317,7 @@ class ResultPanel(QWidget):
         self.verdict.setText(self.tr("Photo accepted"))
         self.verdict.setStyleSheet(f"font-size: 16pt; font-weight: bold; color: {self._colors.ok};")
 
-    def _show_matches(self, matches: Sequence[DuplicateCandidate]) -> None:
+    def _show_matches(self, matches: Sequence[DuplicateCandidate], pictures: Pictures) -> None:
         _clear(self._matches)
         self.match_cards = []
         if not matches:
@@ -296,10 +334,12 @@ class ResultPanel(QWidget):
         )
         new_photo = QLabel()
         new_photo.setPixmap(
-            self.photo.pixmap().scaled(
-                *MATCH_PHOTO_SIZE,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
+            QPixmap.fromImage(
+                pictures.photo.scaled(
+                    *MATCH_PHOTO_SIZE,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
             )
         )
         new_box = QVBoxLayout()
@@ -308,8 +348,10 @@ class ResultPanel(QWidget):
         new_box.addStretch(1)
         self._matches.addLayout(new_box)
         for match in matches[:2]:
-            card = MatchCard(match, self._colors)
-            card.update_button.clicked.connect(lambda _=False, m=match: self.chose_existing.emit(m))
+            card = MatchCard(match, self._colors, pictures.matches.get(match.person_id))
+            card.update_button.clicked.connect(
+                lambda _=False, m=match: emit(self.chose_existing, m)
+            )
             self._matches.addWidget(card)
             self.match_cards.append(card)
         self._matches.addStretch(1)

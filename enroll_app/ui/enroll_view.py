@@ -44,9 +44,10 @@ from enroll_app.ui.context import AppContext
 from enroll_app.ui.dialogs import ask
 from enroll_app.ui.enroll_progress import ProgressPanel
 from enroll_app.ui.enroll_remote import RemotePhotoDialog
-from enroll_app.ui.enroll_result import ResultPanel
+from enroll_app.ui.enroll_result import Pictures, ResultPanel
 from enroll_app.ui.person_form import PersonForm, TargetTerminal
 from enroll_app.ui.preview import CaptureResult, PreviewPresenter, PreviewView, default_source
+from enroll_app.ui.signal_guard import emit
 from enroll_app.ui.tasks import operator_text
 from enroll_app.ui.theme import colors as theme_colors
 
@@ -76,7 +77,7 @@ class Decision(enum.Enum):
 class EnrollPresenter(QObject):
     """Judges photos, asks the terminals, enrolls and retries through the station. UI thread."""
 
-    assessed = Signal(object)  # Assessment
+    assessed = Signal(object, object)  # Assessment, Pictures
     terminal_checks = Signal(object)  # list[TerminalCheck]
     progress = Signal(str, str, str)  # serial, stage, message
     enrolled = Signal(object)  # EnrollResult
@@ -143,12 +144,13 @@ class EnrollPresenter(QObject):
 
     async def _use(self, assessment: Assessment, targets: list[str]) -> None:
         self.checks = []
-        self.assessed.emit(assessment)
+        pictures = await asyncio.to_thread(Pictures.of, assessment)  # JPEG decoding: a worker's job
+        emit(self.assessed, assessment, pictures)
         await asyncio.sleep(0)  # the panel is built in its own loop step, the requests in the next
         if assessment.ok and targets:
             service = await self.service()
             self.checks = await service.check_on_terminals(assessment.jpeg, targets)
-            self.terminal_checks.emit(self.checks)
+            emit(self.terminal_checks, self.checks)
 
     def enroll(self, request: EnrollRequest) -> None:
         """Save the person and deliver them to every target, reporting each terminal's stage."""
@@ -161,9 +163,9 @@ class EnrollPresenter(QObject):
         try:
             result = await service.enroll(request, on_progress=self._on_progress)
         except EnrollmentRefused as exc:
-            self.refused.emit(exc.zh if self.language.startswith("zh") else str(exc))
+            emit(self.refused, exc.zh if self.language.startswith("zh") else str(exc))
             return
-        self.enrolled.emit(result)
+        emit(self.enrolled, result)
 
     def retry(self, person_id: str, serials: list[str]) -> None:
         """Deliver again to the terminals that failed."""
@@ -173,10 +175,10 @@ class EnrollPresenter(QObject):
 
     async def _retry(self, person_id: str, serials: list[str]) -> None:
         service = await self.service()
-        self.retried.emit(await service.retry(person_id, serials, on_progress=self._on_progress))
+        emit(self.retried, await service.retry(person_id, serials, on_progress=self._on_progress))
 
     def _on_progress(self, event: Any) -> None:
-        self.progress.emit(str(event.serial), str(event.stage), str(event.message or ""))
+        emit(self.progress, str(event.serial), str(event.stage), str(event.message or ""))
 
     async def remote_photos(
         self, serial: str, count: int, tips_before: str, tips_after: str
@@ -193,17 +195,17 @@ class EnrollPresenter(QObject):
         station = await self.context.station_ready()
         person = await station.store.find_person(PersonId(person_id))
         if person is not None:
-            self.person_loaded.emit(person)
+            emit(self.person_loaded, person)
 
     def fetch_next_id(self) -> None:
         """Work out the next free generated id (emitted as `next_id`)."""
         self.context.tasks.start(self._next_id, on_error=self._fail)
 
     async def _next_id(self) -> None:
-        self.next_id.emit(str(await (await self.service()).next_person_id()))
+        emit(self.next_id, str(await (await self.service()).next_person_id()))
 
     def _fail(self, exc: BaseException) -> None:
-        self.failed.emit(operator_text(exc, self.language))
+        emit(self.failed, operator_text(exc, self.language))
 
 
 class EnrollView(QWidget):
@@ -346,9 +348,9 @@ class EnrollView(QWidget):
 
     # -- after capture --------------------------------------------------------------------
 
-    def _assessed(self, assessment: Assessment) -> None:
+    def _assessed(self, assessment: Assessment, pictures: Pictures) -> None:
         self.assessment = assessment
-        self.result_panel.show_assessment(assessment, self.presenter.language)
+        self.result_panel.show_assessment(assessment, self.presenter.language, pictures)
         self.stack.setCurrentWidget(self.result_panel)
         self._set_stage(Stage.RESULT)
         if not assessment.ok:
