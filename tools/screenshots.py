@@ -70,7 +70,7 @@ async def shoot(preferences: dict[str, str], scenario: Callable[..., Awaitable[N
     with tempfile.TemporaryDirectory(prefix="enroll-shots-") as home:
         os.environ["ENROLL_STATION_HOME"] = home
         # Uploads from this PC only: a picture tool opens no port to the network.
-        chosen = {"receiver_host": "127.0.0.1", **preferences}
+        chosen = {"receiver_host": "127.0.0.1", "receiver_port": _receiver_port(), **preferences}
         StationSettings().save_preferences(Preferences(**chosen))  # type: ignore[arg-type]
         station = Station.open(create_application())
         station.window.resize(*WINDOW_SIZE)
@@ -80,6 +80,20 @@ async def shoot(preferences: dict[str, str], scenario: Callable[..., Awaitable[N
             station.window.close()
             await station.aclose()
             station.window.deleteLater()
+
+
+def _receiver_port() -> int:
+    """8099 as on a real station, or a free port when another station holds it."""
+    import socket
+
+    from enroll_app.ui.settings import DEFAULT_RECEIVER_PORT
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", DEFAULT_RECEIVER_PORT)) != 0:
+            return DEFAULT_RECEIVER_PORT
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        return int(free.getsockname()[1])
 
 
 def save(widget: object, name: str) -> None:

@@ -246,7 +246,7 @@ class TerminalsPresenter(QObject):
         self.service = TerminalService(self.registry, None, client_factory=factory)
         self.records = PassRecordLog(worker=self.worker)
         self.receiver: UploadReceiver | None = None
-        self._ready = asyncio.Event()  # set once the terminal list and the keys are open
+        self._ready = asyncio.Event()  # set once the keys are open
         self._refreshing = False
         self._closed = False
         self._online_timer = QTimer(self)
@@ -270,7 +270,7 @@ class TerminalsPresenter(QObject):
         self._refresh_timer.start()
         self._publish_counts()
         self.context.tasks.start(
-            self._open, label=self.tr("Opening the terminal list"), on_error=self._failed
+            self._open, label=self.tr("Opening the key store"), on_error=self._failed
         )
 
     async def _open(self) -> None:

@@ -1701,12 +1701,12 @@
 <context>
     <name>PreviewPresenter</name>
     <message>
-        <location filename="../preview_presenter.py" line="+250"/>
+        <location filename="../preview_presenter.py" line="+254"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
     <message>
-        <location line="+128"/>
+        <location line="+131"/>
         <source>Camera problem: {reason}. Retrying…</source>
         <translation>摄像头故障：{reason}。正在重试…</translation>
     </message>
@@ -2692,8 +2692,8 @@
     </message>
     <message>
         <location line="-41"/>
-        <source>Opening the terminal list</source>
-        <translation>正在打开终端列表</translation>
+        <source>Opening the key store</source>
+        <translation>正在打开密钥存储</translation>
     </message>
     <message>
         <location line="+28"/>
