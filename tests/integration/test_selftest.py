@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from enroll_app.cli import main
 from enroll_app.face.models import MODELS_DIR_ENV, find_pack
+from enroll_app.face.types import ModelPackError
 from enroll_app.services.selftest import STEPS, run_selftest
 
 STEP_NAMES = [name for name, _ in STEPS]
@@ -57,3 +59,24 @@ def test_damaged_model_file_fails_the_test(
     assert lines[1].startswith("FAIL  face engine")
     assert all(line.startswith("FAIL") and "skipped" in line for line in lines[1:7])
     assert lines[-1] == next(line for line in lines if line.startswith("selftest: FAILED"))
+
+
+def test_frozen_bundle_finds_its_own_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the PyInstaller bundle the pack sits in `<bundle>/models/buffalo_s` (see the spec)."""
+    installed = find_pack("buffalo_s")
+    bundled = tmp_path / "models" / "buffalo_s"
+    bundled.mkdir(parents=True)
+    for path in installed.paths.values():
+        shutil.copyfile(path, bundled / path.name)
+    monkeypatch.setattr("enroll_app.face.models.vectron_dir", lambda: None)
+    for home in ("HOME", "USERPROFILE"):  # no ~/.insightface copy may answer instead
+        monkeypatch.setenv(home, str(tmp_path / "user"))
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    found = find_pack("buffalo_s")
+    assert (found.source, found.folder) == ("bundled", bundled)
+    monkeypatch.setattr(sys, "frozen", False)
+    with pytest.raises(ModelPackError):  # not frozen: the bundle folder is not looked at
+        find_pack("buffalo_s")
