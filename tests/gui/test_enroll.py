@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -49,7 +50,7 @@ class TerminalProcess:
         command = [sys.executable, "-m", "enroll_app", "sim", "--host", self.host]
         command += ["--port", str(self.port), "--data", str(self.data), "--fast", *options]
         self.options = options
-        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        self._process = subprocess.Popen(_dying_with_us(command), stdout=subprocess.PIPE, text=True)
         assert self._process.stdout is not None
         line = self._process.stdout.readline()  # blocks this test only, never the UI loop
         match = re.search(r"serial (\S+)", line)
@@ -69,6 +70,12 @@ class TerminalProcess:
             process.wait(timeout=20)
             assert process.stdout is not None
             process.stdout.close()
+
+
+def _dying_with_us(command: list[str]) -> list[str]:
+    """`command`, ended by the kernel should this test run crash (Linux): no orphans left."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", "--", *command] if setpriv else command
 
 
 @pytest.fixture(scope="module")
@@ -249,8 +256,20 @@ def test_a_duplicate_is_caught_and_shown_side_by_side(
     assert not page.enroll_button.isEnabled()  # the operator must choose first
     qtbot.waitUntil(lambda: len(page.presenter.checks) == 3, timeout=WAIT_MS)
     assert all("ALREADY" in text for text in panel.terminal_checks.rows.values())
+
+    # "A new person" with an id that is taken: refused before anything is written.
+    qtbot.mouseClick(panel.new_button, Qt.MouseButton.LeftButton)
+    page.form.person_id.setText("E-200")
+    qtbot.keyClick(page.form.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Not enrolled" in page.notice.text(), timeout=WAIT_MS)
+    assert "already belongs to Li Na" in page.notice.text()
+    assert page.stage is Stage.RESULT
+
+    assert _read_back(terminals[0], "E-200").name == "Li Na"
+
     qtbot.mouseClick(panel.match_cards[0].update_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.form.person_id.text() == "E-200", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.form.existing is not None, timeout=WAIT_MS)
+    assert page.form.person_id.text() == "E-200"
     assert page.form.name.text() == "Li Na"
     page.form.name.setText("Li Na (renewed)")
     _enroll(page, qtbot)
