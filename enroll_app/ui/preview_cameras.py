@@ -41,6 +41,11 @@ class CameraProbe(QObject):
         """Begin probing."""
         self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        """True while the probe runs."""
+        return self._thread.is_alive()
+
     def wait(self, timeout: float) -> None:
         """Wait up to `timeout` seconds for the probe to end (a closed dialog needs no answer)."""
         if self._thread.is_alive():

@@ -183,6 +183,7 @@ class PreviewPresenter(QObject):
         self._analysis_listeners: list[Callable[[Analysis], None]] = []
         self._capture: CaptureThread | None = None
         self._workers: list[AnalysisWorker] = []
+        self._ending: list[threading.Thread] = []  # asked to stop, maybe not yet ended
         self._claims = FrameClaims()
         self._loading: asyncio.Task[None] | None = None
         self._window = SteadyWindow()
@@ -349,10 +350,13 @@ class PreviewPresenter(QObject):
             self._loading = None
         for worker in workers:
             worker.stop()
-        if capture is None:
-            return list(workers)
-        capture.stop(timeout=0)  # no join here: the callers join without blocking the UI
-        return [capture, *workers]
+        if capture is not None:
+            capture.stop(timeout=0)  # no join here: the callers join without blocking the UI
+        # Threads asked to stop by an earlier, cancelled aclose() are waited for too.
+        self._ending = [t for t in (*self._ending, *workers) if t.is_alive()]
+        if capture is not None:
+            self._ending.append(capture)
+        return list(self._ending)
 
     def _after_stop(self) -> None:
         self._window = SteadyWindow()

@@ -85,7 +85,7 @@ class SettingsDialog(QDialog):
         self.camera.addItem(self.tr("Virtual camera (sample portraits)"), "virtual")
         self.camera.addItem(self.tr("Image folder…"), "folder")
         self.camera.addItem(self.tr("Video file…"), "video")
-        form.addRow(self.tr("Camera:"), self.camera)
+        form.addRow(self.tr("Camera:"), self._camera_row())
         form.addRow(self.tr("Folder or file:"), self._camera_path_row())
         self.camera.currentIndexChanged.connect(self._camera_changed)
         self.auto_capture = QCheckBox(self.tr("Take the photo as soon as every check passes"))
@@ -96,10 +96,25 @@ class SettingsDialog(QDialog):
         self.steady.setDecimals(1)
         self.steady.setSuffix(self.tr(" s"))
         form.addRow(self.tr("Checks pass for:"), self.steady)
-        # Which webcams are connected is only known by opening them: off the UI thread.
-        self._probe = CameraProbe(self._cameras_found, self)
-        self._probe.start()
         return group
+
+    def _camera_row(self) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.find_cameras = QPushButton(self.tr("Find cameras"))
+        self.find_cameras.clicked.connect(self._find_cameras)
+        layout.addWidget(self.camera, 1)
+        layout.addWidget(self.find_cameras)
+        # Which webcams are connected is only known by opening each (and loading OpenCV):
+        # on a worker thread, and only when asked, so opening the dialog stays instant.
+        self._probe = CameraProbe(self._cameras_found, self)
+        return row
+
+    def _find_cameras(self) -> None:
+        self.find_cameras.setEnabled(False)
+        self.find_cameras.setText(self.tr("Looking…"))
+        self._probe.start()
 
     def _camera_title(self, index: int, found: bool | None = None) -> str:
         title = self.tr("Camera {number}").format(number=index + 1)
@@ -131,6 +146,7 @@ class SettingsDialog(QDialog):
         chooser.open()  # not exec(): the loop keeps running
 
     def _cameras_found(self, found: list[int]) -> None:
+        self.find_cameras.setText(self.tr("{count} found").format(count=len(found)))
         for row in range(self.camera.count()):
             data = str(self.camera.itemData(row))
             if data.startswith("webcam:"):

@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import pytest
 from gui_harness import QLoop
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
@@ -62,6 +63,22 @@ def test_the_dialog_offers_every_kind_of_camera(qtbot: QtBot, tmp_path: Path) ->
     chosen = dialog.preferences()
     assert (chosen.camera_source, chosen.camera_path) == ("folder", str(tmp_path))
     assert (chosen.steady_ms, chosen.auto_capture) == (1500, False)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
+
+
+def test_find_cameras_marks_the_webcams_that_do_not_open(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(Preferences())
+    qtbot.addWidget(dialog)
+    assert "not found" not in dialog.camera.itemText(0)  # nothing probed on opening
+    qtbot.mouseClick(dialog.find_cameras, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.find_cameras.text().endswith("found"), timeout=10_000)
+    webcams = [
+        dialog.camera.itemText(row)
+        for row in range(dialog.camera.count())
+        if str(dialog.camera.itemData(row)).startswith("webcam:")
+    ]
+    opened = [title for title in webcams if "(not found)" not in title]
+    assert dialog.find_cameras.text() == f"{len(opened)} found"
     dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
 
 
