@@ -288,7 +288,12 @@
 <context>
     <name>EnrollPresenter</name>
     <message>
-        <location filename="../enroll_view.py" line="+131"/>
+        <location filename="../enroll_view.py" line="+114"/>
+        <source>The id pattern in the settings cannot be used: {problem}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+31"/>
         <location line="+7"/>
         <source>Checking the photo</source>
         <translation>正在检查照片</translation>
@@ -2351,11 +2356,21 @@
     </message>
     <message>
         <location line="+7"/>
+        <source>Find cameras</source>
+        <translation>查找摄像头</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Looking…</source>
+        <translation>正在查找…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Camera {number}</source>
         <translation>摄像头 {number}</translation>
     </message>
     <message>
-        <location line="-17"/>
+        <location line="-32"/>
         <source>Camera:</source>
         <translation>摄像头：</translation>
     </message>
@@ -2370,7 +2385,7 @@
         <translation>自动拍照：</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+29"/>
         <source>{camera} (not found)</source>
         <translation>{camera}（未找到）</translation>
     </message>
@@ -2390,7 +2405,12 @@
         <translation>视频 (*.mp4 *.avi *.mkv *.mov)</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+5"/>
+        <source>{count} found</source>
+        <translation>找到 {count} 个</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>Terminals</source>
         <translation>终端</translation>
     </message>
