@@ -39,6 +39,7 @@ from enroll_app.services.enroll import (
     RemotePhoto,
     TerminalCheck,
 )
+from enroll_app.services.person_fields import IdPattern
 from enroll_app.store.records import PersonId, PersonKind, PersonRecord
 from enroll_app.ui.context import AppContext
 from enroll_app.ui.dialogs import ask
@@ -48,12 +49,13 @@ from enroll_app.ui.enroll_result import Pictures, ResultPanel
 from enroll_app.ui.person_form import PersonForm, TargetTerminal
 from enroll_app.ui.preview import CaptureResult, PreviewPresenter, PreviewView, default_source
 from enroll_app.ui.signal_guard import emit
-from enroll_app.ui.tasks import operator_text
+from enroll_app.ui.tasks import OperatorError, operator_text
 from enroll_app.ui.theme import colors as theme_colors
 
 logger = logging.getLogger(__name__)
 
 TARGETS_KEY = "enroll/targets"  # the chosen terminals, remembered between persons and starts
+ID_PATTERN_KEY = "enroll/id_pattern"  # how generated ids look (services.person_fields.IdPattern)
 
 
 class Stage(enum.Enum):
@@ -99,9 +101,21 @@ class EnrollPresenter(QObject):
         return self.context.tasks.language
 
     async def service(self) -> EnrollmentService:
-        """The station's enrollment service (the station starts on first use)."""
+        """The station's enrollment service (the station starts on first use), generating
+        ids by the pattern in the settings file (`enroll/id_pattern`, e.g. V{date:%Y%m%d}-{seq:03d})."""
         station = await self.context.station_ready()
-        return station.enrollment
+        service = station.enrollment
+        pattern = self.context.settings.value(ID_PATTERN_KEY)
+        if pattern and pattern != service.id_pattern.pattern:
+            try:
+                service.id_pattern = IdPattern(pattern)
+            except ValueError as exc:
+                raise OperatorError(
+                    self.tr("The id pattern in the settings cannot be used: {problem}").format(
+                        problem=exc
+                    )
+                ) from exc
+        return service
 
     def terminals(self) -> list[TargetTerminal]:
         """Known terminals to offer as targets (the registry is in memory: cheap)."""

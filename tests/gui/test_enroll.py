@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -24,7 +25,7 @@ from enroll_app.terminal.protocol import DEFAULT_KEY
 from enroll_app.terminal.records import Person
 from enroll_app.ui.app import Station, create_application
 from enroll_app.ui.enroll_remote import RemotePhotoDialog
-from enroll_app.ui.enroll_view import EnrollView, Stage
+from enroll_app.ui.enroll_view import ID_PATTERN_KEY, EnrollView, Stage
 from enroll_app.ui.settings import Preferences, StationSettings
 
 FRAMES = Path(__file__).resolve().parents[2] / "enroll_app" / "simulator" / "frames"
@@ -383,3 +384,19 @@ def test_a_returning_person_is_renewed_in_two_clicks(
     assert renewed.name == "Sun Li"
     assert renewed.end_ts > first_end
     assert len(page.progress_panel.done()) == 3
+
+
+def test_generated_ids_follow_the_pattern_in_the_settings(page: EnrollView, qtbot: QtBot) -> None:
+    today = time.strftime("%m%d")
+    page.presenter.context.settings.set_value(ID_PATTERN_KEY, "T{date:%m%d}-{seq:02d}")
+    with qtbot.waitSignal(page.presenter.next_id, timeout=WAIT_MS) as generated:
+        page.presenter.fetch_next_id()
+    assert generated.args == [f"T{today}-01"]
+    page.form.person_id.clear()
+    qtbot.mouseClick(page.form.generate_button, Qt.MouseButton.LeftButton)
+    assert page.form.person_id.text() == f"T{today}-01"
+
+    page.presenter.context.settings.set_value(ID_PATTERN_KEY, "no-sequence")
+    with qtbot.waitSignal(page.presenter.failed, timeout=WAIT_MS) as failed:
+        page.presenter.fetch_next_id()
+    assert "The id pattern in the settings cannot be used" in failed.args[0]

@@ -290,7 +290,7 @@
     <message>
         <location filename="../enroll_view.py" line="+114"/>
         <source>The id pattern in the settings cannot be used: {problem}</source>
-        <translation type="unfinished"></translation>
+        <translation>设置中的 ID 规则无法使用：{problem}</translation>
     </message>
     <message>
         <location line="+31"/>
