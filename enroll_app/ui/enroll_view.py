@@ -495,9 +495,10 @@ class EnrollView(QWidget):
     # -- navigation -----------------------------------------------------------------------
 
     def back(self) -> None:
-        """Esc: from the photo back to the camera; after enrolling, on to the next person."""
-        if self.stage is Stage.DONE:
-            self.next_person()
+        """Esc: from the photo back to the camera; after enrolling (or from a renewal not yet
+        photographed), on to the next person."""
+        if self.stage is Stage.DONE or (self.stage is Stage.CAMERA and self.update_existing):
+            self.next_person()  # also drops a renewal that was opened by mistake
         elif self.stage in (Stage.RESULT, Stage.CHECKING):
             self._to_camera()
 

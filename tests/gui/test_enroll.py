@@ -376,6 +376,12 @@ def test_a_returning_person_is_renewed_in_two_clicks(
     qtbot.mouseClick(card.open_button, Qt.MouseButton.LeftButton)  # click 1
     qtbot.waitUntil(lambda: page.form.person_id.text() == "E-600", timeout=WAIT_MS)
     assert page.form.name.text() == "Sun Li"
+    qtbot.keyClick(page, Qt.Key.Key_Escape)  # not them after all: the renewal is dropped
+    assert page.form.person_id.text() != "E-600"
+    assert page.form.name.text() == ""
+    qtbot.waitUntil(lambda: not card.isHidden(), timeout=WAIT_MS)
+    qtbot.mouseClick(card.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.form.person_id.text() == "E-600", timeout=WAIT_MS)
     qtbot.mouseClick(page.form.presets["one_week"], Qt.MouseButton.LeftButton)
     _capture(page, qtbot)
     assert [c.match.person_id for c in page.result_panel.match_cards] == ["E-600"]
