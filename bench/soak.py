@@ -203,6 +203,7 @@ async def _soak(
     for term in terminals:
         await set_faults(term, fail_rate=0, drop_rate=0, latency_ms=0)
     counts = await read_back(args.persons, terminals)
+    logged = log.read_text(errors="replace").splitlines()
     return {
         "bench": "soak",
         "persons": args.persons,
@@ -224,6 +225,8 @@ async def _soak(
         "last_drain_s": round(drain_s, 1),
         "wall_s": round(wall_s, 1),
         "placements": await placement_summary(root),
+        # Errors the station processes logged (a kill leaves no traceback: these are bugs).
+        "station_log_errors": sum("Traceback" in line for line in logged),
     }
 
 
