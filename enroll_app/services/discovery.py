@@ -196,9 +196,15 @@ class TerminalRegistry:
 
     # ---- changing --------------------------------------------------------------------------
 
-    def subscribe(self, listener: Callable[[str], None]) -> None:
-        """Call `listener(serial)` after every change of that terminal."""
+    def subscribe(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call `listener(serial)` after every change of that terminal; returns an
+        unsubscribe (the registry outlives pages: a closed page must stop listening)."""
         self._listeners.append(listener)
+        return lambda: self._unsubscribe(listener)
+
+    def _unsubscribe(self, listener: Callable[[str], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def learn(self, host: str, port: int, info: DeviceInfo, key_status: KeyStatus) -> KnownTerminal:
         """Record that the terminal `info.sn` answers at `host:port` (following a move)."""

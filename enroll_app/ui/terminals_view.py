@@ -255,7 +255,7 @@ class TerminalsPresenter(QObject):
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(REFRESH_EVERY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
-        self.registry.subscribe(lambda _serial: self._publish_counts())
+        self._unsubscribe = [self.registry.subscribe(lambda _serial: self._publish_counts())]
         context.demo_terminals_started.connect(self._add_demo_terminals)
         context.settings.changed.connect(self._preferences_changed)
         context.on_shutdown(ShutdownStage.CLIENTS, self.aclose, name="terminals page")
@@ -346,11 +346,19 @@ class TerminalsPresenter(QObject):
             self.receiver = None
         await self._start_receiver()
 
+    def watch_registry(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(serial)` on every change of a terminal until the page closes."""
+        self._unsubscribe.append(self.registry.subscribe(listener))
+
     async def aclose(self) -> None:
-        """Stop the timers and the receiver (on quit; the context closes the pool and disk)."""
+        """Stop the timers, the receiver and listening to the terminal list (on quit; the
+        context closes the pool and the disk thread, which outlive the page)."""
         self._closed = True
         self._online_timer.stop()
         self._refresh_timer.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
         if self.receiver is not None:
             await self.receiver.stop()
             self.receiver = None
@@ -576,7 +584,7 @@ class TerminalsView(QWidget):
         super().__init__(parent)
         self.presenter = presenter
         self.model = TerminalsModel(presenter.registry, presenter.service.capacity(), self)
-        presenter.registry.subscribe(self.model.terminal_changed)
+        presenter.watch_registry(self.model.terminal_changed)
         presenter.notice.connect(self._show_notice)
         presenter.scan_progress.connect(self._show_progress)
         presenter.default_key_seen.connect(self._offer_site_key)
