@@ -10,11 +10,12 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from enroll_app.terminal.errors import InvalidInput, ProtocolError, TerminalError, refused
 from enroll_app.terminal.protocol import ENDPOINTS, EXTRA_ENDPOINTS, Endpoint
@@ -99,8 +100,24 @@ def encode_request(uri: str, key: str, params: Mapping[str, Param] | None = None
     fields = {name: format_value(value) for name, value in (params or {}).items()}
     if ep.client_method == "GET":
         return EncodedRequest("GET", ep.path, {"key": key, **fields}, None)
-    body = urlencode({"key": key, **fields}, encoding="utf-8").encode("ascii")
+    body = form_encode({"key": key, **fields})
     return EncodedRequest("POST", ep.path, {"key": key}, body)
+
+
+# A photo is 50-200 KB of base64; quote_plus walks it byte by byte (15 ms, 100 ms on a busy PC,
+# all in one loop step). Base64 needs only three escapes, and str.replace runs in C (1 ms).
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/=]*")
+
+
+def form_encode(fields: Mapping[str, str]) -> bytes:
+    """`application/x-www-form-urlencoded` UTF-8, byte for byte what `urlencode` gives."""
+    return "&".join(f"{quote_plus(k)}={_form_value(v)}" for k, v in fields.items()).encode("ascii")
+
+
+def _form_value(value: str) -> str:
+    if len(value) > 64 and _BASE64_TEXT.fullmatch(value):
+        return value.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+    return quote_plus(value, encoding="utf-8")
 
 
 @dataclass(frozen=True)

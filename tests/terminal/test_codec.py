@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from enroll_app.terminal.codec import (
     decode_result,
     encode_request,
+    form_encode,
     format_id_list,
     format_number,
 )
@@ -153,3 +156,13 @@ def test_uploads_in_milliseconds_become_seconds() -> None:
     new = PassRecord.from_upload({"deviceSn": "a" * 16, "personId": "1", "ts": "1.545187749123E9"})
     assert old.ts == pytest.approx(new.ts)
     assert old.identity == new.identity
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.one_of(st.text(), st.binary().map(lambda b: base64.b64encode(b * 40).decode())),
+    )
+)
+def test_form_encoding_is_byte_for_byte_urlencode(fields: dict[str, str]) -> None:
+    assert form_encode(fields) == urlencode(fields, encoding="utf-8").encode("ascii")
