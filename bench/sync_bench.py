@@ -1,7 +1,7 @@
 """Sync throughput: SyncService draining the outbox to 4 slow terminals, against a plain loop.
 
     python -m bench.sync_bench [--persons 1000] [--terminals 4] [--latency-ms 100]
-                               [--targets split|all] [--baseline-persons N]
+                               [--targets split|all] [--baseline-persons N] [--photo-quality Q]
 
 Simulators run in their own process (`bench.sync_common`), each answering every request after
 `--latency-ms`. The station's store gets the persons first (not timed); then the timed run
@@ -11,7 +11,8 @@ same calls (setPerson then getPerson for each person on each terminal) through o
 `TerminalClient` per terminal, on emptied terminals. `--targets split` sends each person to one
 terminal (round robin; 1,000 persons = 250 per terminal), `all` to every terminal.
 `--baseline-persons N` times the loop on the first N persons only and scales it (the loop is
-linear in the calls it makes).
+linear in the calls it makes). `--photo-quality Q` re-encodes the six bundled portraits at
+JPEG quality Q (smaller photos: less base64 and form encoding on both sides).
 
 Device-bound ideals, from the time each terminal spent answering the plain loop (latency plus
 the simulated device's own work, e.g. writing its database): `ideal_serial_s`, the busiest
@@ -53,9 +54,9 @@ from enroll_app.terminal.client import TerminalClient
 Plan = list[tuple[PersonRecord, FleetTerminal]]
 
 
-def plan(persons: int, terminals: list[FleetTerminal], targets: str) -> Plan:
+def plan(persons: int, terminals: list[FleetTerminal], targets: str, quality: int | None) -> Plan:
     """(person, terminal) deliveries in outbox order."""
-    pictures = photos()
+    pictures = photos(quality)
     out: Plan = []
     for n in range(persons):
         record = make_person(n, pictures)
@@ -149,7 +150,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
 async def _measure(
     args: argparse.Namespace, root: Path, terminals: list[FleetTerminal]
 ) -> dict[str, object]:
-    deliveries = plan(args.persons, terminals, args.targets)
+    deliveries = plan(args.persons, terminals, args.targets, args.photo_quality)
     await fill_store(root, deliveries, terminals)
     sync_s = await run_sync(root)
     print(f"sync: {len(deliveries)} deliveries in {sync_s:.1f} s", file=sys.stderr)
@@ -162,7 +163,7 @@ async def _measure(
 
     sample = deliveries
     if args.baseline_persons:
-        ids = {make_person(n, photos()).id for n in range(args.baseline_persons)}
+        ids = {make_person(n, photos()).id for n in range(args.baseline_persons)}  # ids only
         sample = [(r, t) for r, t in deliveries if r.id in ids]
     measured, writes, reads = await run_sequential(sample, terminals)
     scale = len(deliveries) / len(sample)
@@ -180,7 +181,12 @@ async def _measure(
         "latency_ms": args.latency_ms,
         "device_write_ms": round(1000 * sum(writes.values()) / len(sample), 1),
         "device_read_ms": round(1000 * sum(reads.values()) / len(sample), 1),
-        "photos": "six bundled 640x480 portraits; simulator face verdict cached per photo",
+        "photos": "six bundled 640x480 portraits"
+        + (f" re-encoded at JPEG quality {args.photo_quality}" if args.photo_quality else "")
+        + "; simulator face verdict cached per photo",
+        "photo_kb": round(
+            sum(len(r.photo or b"") for r, _ in deliveries) / len(deliveries) / 1024, 1
+        ),
         "sync_s": round(sync_s, 2),
         "sequential_s": round(sequential_s, 2),
         "sequential_measured_deliveries": len(sample),
@@ -201,6 +207,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--targets", choices=("split", "all"), default="split")
     parser.add_argument("--baseline-persons", type=int, default=0, help="0: all")
+    parser.add_argument("--photo-quality", type=int, help="re-encode the portraits (smaller)")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args))))
 

@@ -65,9 +65,23 @@ class FleetTerminal:
     port: int
 
 
-def photos() -> list[bytes]:
-    """The six bundled 640x480 one-face portraits."""
-    return [(FRAMES / f"frame-{n}.jpg").read_bytes() for n in range(1, 7)]
+def photos(quality: int | None = None) -> list[bytes]:
+    """The six bundled 640x480 one-face portraits (25-38 KB); with `quality`, re-encoded at
+    that JPEG quality (30: 12-15 KB, still one face the engine finds and measures)."""
+    originals = [(FRAMES / f"frame-{n}.jpg").read_bytes() for n in range(1, 7)]
+    if quality is None:
+        return originals
+    import cv2  # bench-only
+    import numpy as np
+
+    out = []
+    for data in originals:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        assert image is not None
+        ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        assert ok
+        out.append(bytes(encoded.tobytes()))
+    return out
 
 
 def make_person(n: int, pictures: list[bytes]) -> PersonRecord:
