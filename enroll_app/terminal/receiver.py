@@ -169,7 +169,21 @@ class UploadReceiver:
         return self._stats
 
     async def start(self) -> None:
-        """Listen; raises OSError (e.g. port in use) with the port in the message."""
+        """Listen; raises OSError (e.g. port in use) with the port in the message.
+
+        Cancelled while binding (the station quits at start), it finishes binding and closes
+        again before passing the cancellation on: asyncio would leave the bound socket open.
+        """
+        starting = asyncio.ensure_future(self._start())
+        try:
+            await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await starting
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         app = web.Application(client_max_size=MAX_RECORD_BYTES)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)

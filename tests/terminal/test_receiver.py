@@ -308,3 +308,19 @@ async def test_fuzzed_uploads_always_get_json(
     payload = reply.json()
     assert isinstance(payload["status"], int)
     assert (payload["status"] == 0) == (reply.status_code == 200)
+
+
+@pytest.mark.asyncio
+async def test_cancelled_while_binding_leaves_no_port_open() -> None:
+    inbox = Inbox()
+    receiver = UploadReceiver(inbox.heartbeat, inbox.record, host="127.0.0.1", port=0)
+    starting = asyncio.ensure_future(receiver.start())
+    await asyncio.sleep(0)  # inside the bind
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    assert not receiver.running
+    assert receiver.port != 0  # it had bound a real port before closing it
+    again = UploadReceiver(inbox.heartbeat, inbox.record, host="127.0.0.1", port=receiver.port)
+    async with again:  # the port was released
+        assert again.running
