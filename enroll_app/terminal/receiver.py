@@ -199,10 +199,15 @@ class UploadReceiver:
         self._runner = runner
 
     async def stop(self) -> None:
-        """Stop listening and close open connections."""
+        """Stop listening and close open connections (finished even when cancelled)."""
         runner, self._runner = self._runner, None
         if runner is not None:
-            await runner.cleanup()
+            cleanup = asyncio.ensure_future(runner.cleanup())
+            try:
+                await asyncio.shield(cleanup)
+            except asyncio.CancelledError:
+                await cleanup  # the socket is closed before the cancellation goes on
+                raise
 
     async def __aenter__(self) -> UploadReceiver:
         await self.start()
