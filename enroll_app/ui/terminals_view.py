@@ -247,6 +247,7 @@ class TerminalsPresenter(QObject):
         self.records = PassRecordLog(worker=self.worker)
         self.receiver: UploadReceiver | None = None
         self._ready = asyncio.Event()  # set once the keys are open
+        self._receiver_lock = asyncio.Lock()
         self._refreshing = False
         self._closed = False
         self._online_timer = QTimer(self)
@@ -285,6 +286,15 @@ class TerminalsPresenter(QObject):
             self.refresh()
 
     async def _start_receiver(self) -> None:
+        # One at a time: a port changed while the first start still binds must not leave two
+        # receivers, one of them never stopped.
+        async with self._receiver_lock:
+            if self.receiver is not None:
+                await self.receiver.stop()
+                self.receiver = None
+            await self._listen()
+
+    async def _listen(self) -> None:
         preferences = self.context.settings.preferences
         host, port = preferences.receiver_host, preferences.receiver_port
         receiver = UploadReceiver(self._heartbeat, self.records.store, host=host, port=port)
@@ -330,21 +340,12 @@ class TerminalsPresenter(QObject):
             await self._after_contact([found.sn])
 
     def _preferences_changed(self, preferences: Preferences) -> None:
-        if self.receiver is None or not self._ready.is_set():
-            if self._ready.is_set():  # it could not start: perhaps it can now
-                self.run(self._start_receiver, label=self.tr("Starting the heartbeat receiver"))
-            return
-        if (preferences.receiver_host, preferences.receiver_port) != (
-            self.receiver.host,
-            self.receiver.port,
-        ):
-            self.run(self._restart_receiver, label=self.tr("Restarting the heartbeat receiver"))
-
-    async def _restart_receiver(self) -> None:
-        if self.receiver is not None:
-            await self.receiver.stop()
-            self.receiver = None
-        await self._start_receiver()
+        if not self._ready.is_set():
+            return  # the first start reads the preferences as they are by then
+        where = (preferences.receiver_host, preferences.receiver_port)
+        if self.receiver is None or where != (self.receiver.host, self.receiver.port):
+            # Not running (e.g. its port was taken) or moved: start it where it is asked to be.
+            self.run(self._start_receiver, label=self.tr("Restarting the heartbeat receiver"))
 
     def watch_registry(self, listener: Callable[[str], None]) -> None:
         """Call `listener(serial)` on every change of a terminal until the page closes."""

@@ -2701,22 +2701,17 @@
 <context>
     <name>TerminalsPresenter</name>
     <message>
-        <location line="+124"/>
-        <source>Starting the heartbeat receiver</source>
-        <translation>正在启动心跳接收</translation>
-    </message>
-    <message>
-        <location line="-21"/>
+        <location line="+113"/>
         <source>Heartbeats cannot be received: %1</source>
         <translation>无法接收心跳：%1</translation>
     </message>
     <message>
-        <location line="-41"/>
+        <location line="-50"/>
         <source>Opening the key store</source>
         <translation>正在打开密钥存储</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+37"/>
         <source>Receiving heartbeats and pass records from this PC only, on port %1</source>
         <translation>正在端口 %1 接收心跳和通行记录（仅限本机）</translation>
     </message>
@@ -2736,12 +2731,12 @@
         <translation>正在读取新终端</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+14"/>
         <source>Restarting the heartbeat receiver</source>
         <translation>正在重启心跳接收</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>Looking for terminals</source>
         <translation>正在查找终端</translation>
     </message>
