@@ -274,6 +274,9 @@ async def run_all() -> None:
     await shoot({}, terminals_view)
     await shoot({"auto_capture": False}, enroll_views)  # type: ignore[dict-item]
     await shoot({"auto_capture": False}, enroll_preview)  # type: ignore[dict-item]
+    from screenshots_persons import shoot_all as persons_records_reconcile_import
+
+    await persons_records_reconcile_import(shoot)
 
 
 async def settings_dialog_zh_dark(station: object) -> None:

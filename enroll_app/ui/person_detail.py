@@ -22,7 +22,7 @@ from enroll_app.store.records import (
 from enroll_app.ui.persons_model import format_time, state_color, state_text
 from enroll_app.ui.theme import Colors
 
-PHOTO_WIDTH = 240
+PHOTO_WIDTH = 220
 
 
 @dataclass(frozen=True)

@@ -360,7 +360,7 @@ class PersonsView(QWidget):
         self.detail = PersonDetail(self.presenter.colors)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([760, 300])
+        splitter.setSizes([700, 280])
         layout.addWidget(splitter, 1)
         layout.addLayout(self._actions())
 
@@ -437,7 +437,7 @@ class PersonsView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in zip(COLUMNS, (200, 110, 110, 120, 130, 70, 150), strict=True):
+        for column, width in zip(COLUMNS, (130, 70, 85, 105, 118, 55, 110), strict=True):
             self.table.setColumnWidth(COLUMNS.index(column), width)
         header.setStretchLastSection(True)
         self.table.setAlternatingRowColors(True)

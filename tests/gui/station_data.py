@@ -78,7 +78,7 @@ def make_person(n: int, now: float) -> PersonRecord:
     """Person `n`: every 10th a visitor (a third of them expired), the rest staff."""
     visitor = n % 10 == 0
     expired = visitor and n % 30 == 0
-    name = f"{SURNAMES[n % 10]} {GIVEN[(n // 10) % 12]}"
+    name = f"{SURNAMES[(n // 3) % 10]} {GIVEN[(n // 7) % 12]}"
     return PersonRecord(
         id=PersonId(f"E{n:05d}"),
         name=f"{name} {n}" if n >= 1000 else name,
@@ -102,7 +102,8 @@ def _fill(  # noqa: PLR0917 (a store job: `store.run` passes arguments by positi
     with db.transaction():
         for serial, (name, host, port) in terminals.items():
             db.conn.execute(
-                "INSERT INTO terminals (serial, host, port, name, added_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO terminals (serial, host, port, name, added_at)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (serial, host, port, name, now),
             )
         for n in range(first, first + count):
@@ -156,17 +157,22 @@ def fill_station(
         doors = terminals or {s: (n, h, 8088) for s, (n, h) in DOORS.items()}
         filled = store.run(_fill, count, when, doors, deliver, first)
         if passes:
-            store.run(_add_passes, passes, count, when)
+            store.run(add_passes, passes, count, when, list(DOORS))
     return filled
 
 
-def _add_passes(db: Db, passes: int, count: int, now: float) -> None:
+def fill(db: Db, count: int, now: float, terminals: Terminals) -> Filled:
+    """`fill_station` as a store job, for a running station (`await store.call(fill, ...)`)."""
+    return _fill(db, count, now, terminals, False, 0)
+
+
+def add_passes(db: Db, passes: int, count: int, now: float, doors: list[TerminalSerial]) -> None:
+    """`passes` pass records over the last hours, every third with a snapshot (a store job)."""
     from enroll_app.store.passes import add_pass_records
 
-    doors = list(DOORS)
     rows = [
         PassRecordRow(
-            serial=doors[i % 3],
+            serial=doors[i % len(doors)],
             person_id=PersonId(f"E{(i * 7) % count:05d}"),
             ts=now - i * 97.0,
             name=make_person((i * 7) % count, now).name,
