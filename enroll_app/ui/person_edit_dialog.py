@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,7 +34,7 @@ def button_row(
     row = QHBoxLayout()
     row.addStretch(1)
     accept = QPushButton(accept_text)
-    cancel = QPushButton(dialog.tr("Cancel"))
+    cancel = QPushButton(QCoreApplication.translate("PersonDialogs", "Cancel"))
     accept.clicked.connect(dialog.accept)
     cancel.clicked.connect(dialog.reject)
     row.addWidget(accept)

@@ -326,16 +326,21 @@ class PersonsModel(QAbstractTableModel):
 
 def state_text(state: PlacementState) -> str:
     """A placement state in plain words (translated)."""
-    tr = QCoreApplication.translate
     texts = {
-        PlacementState.PENDING: tr("PersonsModel", "waiting to be sent"),
-        PlacementState.SYNCED: tr("PersonsModel", "on the terminal"),
-        PlacementState.FAILED_KEY: tr("PersonsModel", "failed: the terminal refused the key"),
-        PlacementState.FAILED_FULL: tr("PersonsModel", "failed: the terminal is full"),
-        PlacementState.FAILED_PHOTO: tr("PersonsModel", "failed: the terminal rejected the photo"),
-        PlacementState.FAILED_OTHER: tr("PersonsModel", "failed"),
-        PlacementState.REMOVING: tr("PersonsModel", "being removed"),
-        PlacementState.REMOVED: tr("PersonsModel", "removed"),
+        PlacementState.PENDING: QCoreApplication.translate("PersonsModel", "waiting to be sent"),
+        PlacementState.SYNCED: QCoreApplication.translate("PersonsModel", "on the terminal"),
+        PlacementState.FAILED_KEY: QCoreApplication.translate(
+            "PersonsModel", "failed: the terminal refused the key"
+        ),
+        PlacementState.FAILED_FULL: QCoreApplication.translate(
+            "PersonsModel", "failed: the terminal is full"
+        ),
+        PlacementState.FAILED_PHOTO: QCoreApplication.translate(
+            "PersonsModel", "failed: the terminal rejected the photo"
+        ),
+        PlacementState.FAILED_OTHER: QCoreApplication.translate("PersonsModel", "failed"),
+        PlacementState.REMOVING: QCoreApplication.translate("PersonsModel", "being removed"),
+        PlacementState.REMOVED: QCoreApplication.translate("PersonsModel", "removed"),
     }
     return texts[state]
 

@@ -2,57 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <location filename="../persons_model.py" line="+331"/>
-        <source>PersonsModel</source>
-        <comment>waiting to be sent</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>PersonsModel</source>
-        <comment>on the terminal</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>PersonsModel</source>
-        <comment>failed: the terminal refused the key</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>PersonsModel</source>
-        <comment>failed: the terminal is full</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>PersonsModel</source>
-        <comment>failed: the terminal rejected the photo</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>PersonsModel</source>
-        <comment>failed</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>PersonsModel</source>
-        <comment>being removed</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>PersonsModel</source>
-        <comment>removed</comment>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>AddTerminalDialog</name>
     <message>
         <location filename="../terminal_dialogs.py" line="+70"/>
@@ -90,7 +39,7 @@
     <message>
         <location filename="../person_edit_dialog.py" line="+221"/>
         <source>I understand, remove them</source>
-        <translation type="unfinished"></translation>
+        <translation>我已了解，删除他们</translation>
     </message>
 </context>
 <context>
@@ -252,37 +201,37 @@
     <message>
         <location filename="../person_edit_dialog.py" line="-141"/>
         <source>Edit %1</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑 %1</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Save and send</source>
-        <translation type="unfinished"></translation>
+        <translation>保存并发送</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>No photo</source>
-        <translation type="unfinished">无照片</translation>
+        <translation>无照片</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Replace photo…</source>
-        <translation type="unfinished"></translation>
+        <translation>更换照片…</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Choose a photo</source>
-        <translation type="unfinished"></translation>
+        <translation>选择照片</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp)</source>
-        <translation type="unfinished"></translation>
+        <translation>图片 (*.jpg *.jpeg *.png *.bmp)</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>New photo chosen: it is cropped and checked on saving</source>
-        <translation type="unfinished"></translation>
+        <translation>已选择新照片：保存时裁剪并检查</translation>
     </message>
 </context>
 <context>
@@ -518,22 +467,22 @@
     <message>
         <location filename="../person_edit_dialog.py" line="+52"/>
         <source>Forget this person</source>
-        <translation type="unfinished"></translation>
+        <translation>彻底删除此人</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Forget %1 (ID %2)? This removes them from %3 terminal(s) and deletes from this station their photo, face embedding, card and ID numbers, and the names and snapshots of their pass records. Only the audit log keeps the ID. This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>彻底删除 %1（工号 %2）？将从 %3 台终端删除此人，并从本工作站删除其照片、人脸特征、卡号和身份证号，以及其通行记录中的姓名和抓拍照片。只有审计日志保留工号。此操作无法撤销。</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Type the ID %1 to confirm:</source>
-        <translation type="unfinished"></translation>
+        <translation>输入工号 %1 以确认：</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Forget</source>
-        <translation type="unfinished"></translation>
+        <translation>彻底删除</translation>
     </message>
 </context>
 <context>
@@ -541,207 +490,207 @@
     <message>
         <location filename="../import_dialog.py" line="+84"/>
         <source>Import persons from a sheet</source>
-        <translation type="unfinished"></translation>
+        <translation>从表格导入人员</translation>
     </message>
     <message>
         <location line="+24"/>
         <source>A CSV or XLSX file, one person per row</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV 或 XLSX 文件，每行一人</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Choose file…</source>
-        <translation type="unfinished"></translation>
+        <translation>选择文件…</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Photos named by ID (e.g. 000123.jpg), or as the photo column says</source>
-        <translation type="unfinished"></translation>
+        <translation>照片按工号命名（如 000123.jpg），或按照片列所写</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Choose folder…</source>
-        <translation type="unfinished"></translation>
+        <translation>选择文件夹…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Sheet</source>
-        <translation type="unfinished"></translation>
+        <translation>表格</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Photo folder</source>
-        <translation type="unfinished"></translation>
+        <translation>照片文件夹</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Columns</source>
-        <translation type="unfinished"></translation>
+        <translation>列</translation>
     </message>
     <message>
         <location line="+25"/>
         <source>Send to</source>
-        <translation type="unfinished"></translation>
+        <translation>发送到</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>No terminals yet: persons stay on this station</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无终端：人员只保存在本工作站</translation>
     </message>
     <message>
         <location line="+22"/>
         <source>Plan</source>
-        <translation type="unfinished"></translation>
+        <translation>计划</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Choose a sheet to begin.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先选择表格。</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Row</source>
-        <translation type="unfinished"></translation>
+        <translation>行</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ID</source>
-        <translation type="unfinished">ID</translation>
+        <translation>工号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>操作</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Terminals</source>
-        <translation type="unfinished">终端</translation>
+        <translation>终端</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>说明</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Check (dry run)</source>
-        <translation type="unfinished"></translation>
+        <translation>检查（试运行）</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Checking the sheet</source>
-        <translation type="unfinished"></translation>
+        <translation>正在检查表格</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Import</source>
-        <translation type="unfinished"></translation>
+        <translation>导入</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Importing</source>
-        <translation type="unfinished"></translation>
+        <translation>正在导入</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Cancel the run</source>
-        <translation type="unfinished"></translation>
+        <translation>取消导入</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Export report…</source>
-        <translation type="unfinished"></translation>
+        <translation>导出报告…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Close</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Choose a sheet</source>
-        <translation type="unfinished"></translation>
+        <translation>选择表格</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Sheets (*.csv *.xlsx *.xlsm)</source>
-        <translation type="unfinished"></translation>
+        <translation>表格 (*.csv *.xlsx *.xlsm)</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Choose the photo folder</source>
-        <translation type="unfinished"></translation>
+        <translation>选择照片文件夹</translation>
     </message>
     <message>
         <location line="+23"/>
         <source>(not in the sheet)</source>
-        <translation type="unfinished"></translation>
+        <translation>（表格中没有）</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>column %1</source>
-        <translation type="unfinished"></translation>
+        <translation>第 %1 列</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>%1 row(s) read. Check the columns, then run the dry run.</source>
-        <translation type="unfinished"></translation>
+        <translation>已读取 %1 行。请检查各列，然后试运行。</translation>
     </message>
     <message>
         <location line="+32"/>
         <source>Choose a sheet first</source>
-        <translation type="unfinished"></translation>
+        <translation>请先选择表格</translation>
     </message>
     <message>
         <location line="+23"/>
         <source>Run the dry run first</source>
-        <translation type="unfinished"></translation>
+        <translation>请先试运行</translation>
     </message>
     <message>
         <location line="+40"/>
         <source>Plan (nothing written yet)</source>
-        <translation type="unfinished"></translation>
+        <translation>计划（尚未写入任何内容）</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Create %1, update %2, unchanged %3, errors %4.</source>
-        <translation type="unfinished"></translation>
+        <translation>新建 %1，更新 %2，不变 %3，错误 %4。</translation>
     </message>
     <message>
         <location line="+15"/>
         <source>Report</source>
-        <translation type="unfinished"></translation>
+        <translation>报告</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Created %1, updated %2, unchanged %3, errors %4.</source>
-        <translation type="unfinished"></translation>
+        <translation>已新建 %1，已更新 %2，不变 %3，错误 %4。</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Cancelled: %1 row(s) not imported.</source>
-        <translation type="unfinished"></translation>
+        <translation>已取消：%1 行未导入。</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Export the report, fix the rows and import the file again.</source>
-        <translation type="unfinished"></translation>
+        <translation>请导出报告，修正这些行后重新导入该文件。</translation>
     </message>
     <message>
         <location line="+30"/>
         <source>Export the import report</source>
-        <translation type="unfinished"></translation>
+        <translation>导出导入报告</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Import first</source>
-        <translation type="unfinished"></translation>
+        <translation>请先导入</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Report written to %1. Fix the error rows there and choose it again.</source>
-        <translation type="unfinished"></translation>
+        <translation>报告已写入 %1。请在其中修正错误行后重新选择它。</translation>
     </message>
 </context>
 <context>
@@ -921,87 +870,87 @@
     <message>
         <location filename="../import_dialog.py" line="+25"/>
         <source>Offboard by list</source>
-        <translation type="unfinished"></translation>
+        <translation>按名单离职</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Paste the IDs of the persons who leave (one per line), or load a list. They are removed from every terminal and stay on this station until forgotten.</source>
-        <translation type="unfinished"></translation>
+        <translation>粘贴离职人员的工号（每行一个），或加载名单。他们将从所有终端删除，并保留在本工作站直到被彻底删除。</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>Load a list…</source>
-        <translation type="unfinished"></translation>
+        <translation>加载名单…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Check</source>
-        <translation type="unfinished"></translation>
+        <translation>检查</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Remove everywhere</source>
-        <translation type="unfinished"></translation>
+        <translation>从所有终端删除</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Close</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <location line="+19"/>
         <source>Load a list of IDs</source>
-        <translation type="unfinished"></translation>
+        <translation>加载工号名单</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Sheets (*.csv *.xlsx *.xlsm *.txt)</source>
-        <translation type="unfinished"></translation>
+        <translation>表格 (*.csv *.xlsx *.xlsm *.txt)</translation>
     </message>
     <message>
         <location line="+23"/>
         <source>%1 known person(s) would be removed.</source>
-        <translation type="unfinished"></translation>
+        <translation>将删除 %1 名已知人员。</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>%1: %2 of %3 persons</source>
-        <translation type="unfinished"></translation>
+        <translation>%1：%3 人中的 %2 人</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Not on this station: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>不在本工作站：%1</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Nothing was changed</source>
-        <translation type="unfinished"></translation>
+        <translation>未做任何更改</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>%1 person(s) are being removed from the terminals</source>
-        <translation type="unfinished"></translation>
+        <translation>正在从终端删除 %1 人</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>This removes %1 of the %2 persons on %3. Are you sure?</source>
-        <translation type="unfinished"></translation>
+        <translation>这将删除 %3 上 %2 人中的 %1 人。确定吗？</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Second confirmation. %1</source>
-        <translation type="unfinished"></translation>
+        <translation>第二次确认。%1</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Remove many persons</source>
-        <translation type="unfinished"></translation>
+        <translation>删除大量人员</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>删除</translation>
     </message>
 </context>
 <context>
@@ -1142,102 +1091,110 @@
     <message>
         <location filename="../person_detail.py" line="+82"/>
         <source>Select a person</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择一个人</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Terminals</source>
-        <translation type="unfinished">终端</translation>
+        <translation>终端</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation>历史</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>No photo</source>
-        <translation type="unfinished">无照片</translation>
+        <translation>无照片</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Visitor</source>
-        <translation type="unfinished">访客</translation>
+        <translation>访客</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Staff</source>
-        <translation type="unfinished">员工</translation>
+        <translation>员工</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>now</source>
-        <translation type="unfinished"></translation>
+        <translation>立即</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>no limit</source>
-        <translation type="unfinished"></translation>
+        <translation>不限</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>(expired)</source>
-        <translation type="unfinished"></translation>
+        <translation>（已过期）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>any</source>
-        <translation type="unfinished"></translation>
+        <translation>不限</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>ID</source>
-        <translation type="unfinished">ID</translation>
+        <translation>工号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Type</source>
-        <translation type="unfinished"></translation>
+        <translation>类型</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Card</source>
-        <translation type="unfinished"></translation>
+        <translation>卡号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ID number</source>
-        <translation type="unfinished">身份证号</translation>
+        <translation>身份证号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Valid from</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期开始</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Valid until</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期至</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Passes</source>
-        <translation type="unfinished">通行次数</translation>
+        <translation>通行次数</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Source</source>
-        <translation type="unfinished"></translation>
+        <translation>来源</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Only on this station: not sent to any terminal.</source>
-        <translation type="unfinished"></translation>
+        <translation>仅在本工作站：未发送到任何终端。</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>Nothing recorded yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无记录。</translation>
+    </message>
+</context>
+<context>
+    <name>PersonDialogs</name>
+    <message>
+        <location filename="../person_edit_dialog.py" line="-165"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -1423,89 +1380,129 @@
 <context>
     <name>PersonsModel</name>
     <message>
-        <location filename="../persons_model.py" line="-220"/>
+        <location filename="../persons_model.py" line="+118"/>
         <source>Name</source>
-        <translation type="unfinished">名称</translation>
+        <translation>姓名</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ID</source>
-        <translation type="unfinished">ID</translation>
+        <translation>工号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Card</source>
-        <translation type="unfinished"></translation>
+        <translation>卡号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Type</source>
-        <translation type="unfinished"></translation>
+        <translation>类型</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Valid until</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期至</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Passes</source>
-        <translation type="unfinished">通行次数</translation>
+        <translation>通行次数</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Terminals</source>
-        <translation type="unfinished">终端</translation>
+        <translation>终端</translation>
     </message>
     <message>
         <location line="+138"/>
         <source>(no name)</source>
-        <translation type="unfinished">（未命名）</translation>
+        <translation>（无姓名）</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>no limit</source>
-        <translation type="unfinished"></translation>
+        <translation>不限</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>any</source>
-        <translation type="unfinished"></translation>
+        <translation>不限</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Being forgotten</source>
-        <translation type="unfinished"></translation>
+        <translation>正在彻底删除</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Visitor</source>
-        <translation type="unfinished">访客</translation>
+        <translation>访客</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Staff</source>
-        <translation type="unfinished">员工</translation>
+        <translation>员工</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>%1, expired</source>
-        <translation type="unfinished"></translation>
+        <translation>%1，已过期</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>station only</source>
-        <translation type="unfinished"></translation>
+        <translation>仅工作站</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>⚠ %1 failed</source>
-        <translation type="unfinished"></translation>
+        <translation>⚠ %1 失败</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>⏳ %1 waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>⏳ %1 等待</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>waiting to be sent</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>on the terminal</source>
+        <translation>已在终端上</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed: the terminal refused the key</source>
+        <translation>失败：终端拒绝了密钥</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>failed: the terminal is full</source>
+        <translation>失败：终端已满</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>failed: the terminal rejected the photo</source>
+        <translation>失败：终端拒绝了照片</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>being removed</source>
+        <translation>正在删除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>removed</source>
+        <translation>已删除</translation>
     </message>
 </context>
 <context>
@@ -1513,54 +1510,54 @@
     <message>
         <location filename="../persons_view.py" line="+92"/>
         <source>Opening the persons list</source>
-        <translation type="unfinished"></translation>
+        <translation>正在打开人员列表</translation>
     </message>
     <message>
         <location line="+35"/>
         <source>The station database is still opening</source>
-        <translation type="unfinished"></translation>
+        <translation>工作站数据库仍在打开</translation>
     </message>
     <message>
         <location line="+82"/>
         <source>%1 saved on this station</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 已保存在本工作站</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>%1 saved; sending to %2 terminal(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 已保存；正在发送到 %2 台终端</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>The selected persons are on no terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>所选人员不在任何终端上</translation>
     </message>
     <message>
         <location line="+15"/>
         <source>%1 removed from %2 terminal(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 已从 %2 台终端删除</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Undone: sending them to those terminals again</source>
-        <translation type="unfinished"></translation>
+        <translation>已撤销：正在重新发送到这些终端</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>%1 is being forgotten: removed from this station, and from %2 terminal(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>正在彻底删除 %1：已从本工作站删除，并将从 %2 台终端删除</translation>
     </message>
     <message numerus="yes">
         <location line="+7"/>
         <source>%n person(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 人</numerusform>
         </translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Undoing</source>
-        <translation type="unfinished"></translation>
+        <translation>正在撤销</translation>
     </message>
 </context>
 <context>
@@ -1568,139 +1565,139 @@
     <message>
         <location line="+91"/>
         <source>Search by name, ID, card or ID number (Ctrl+F)</source>
-        <translation type="unfinished"></translation>
+        <translation>按姓名、工号、卡号或身份证号搜索 (Ctrl+F)</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>By name</source>
-        <translation type="unfinished"></translation>
+        <translation>按姓名</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>By ID</source>
-        <translation type="unfinished"></translation>
+        <translation>按工号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Recently changed</source>
-        <translation type="unfinished"></translation>
+        <translation>最近修改</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Ending soonest</source>
-        <translation type="unfinished"></translation>
+        <translation>最先到期</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Visitors</source>
-        <translation type="unfinished">访客</translation>
+        <translation>访客</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Expired</source>
-        <translation type="unfinished"></translation>
+        <translation>已过期</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Failed sync</source>
-        <translation type="unfinished"></translation>
+        <translation>同步失败</translation>
     </message>
     <message>
         <location line="+28"/>
         <source>Undo</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销</translation>
     </message>
     <message>
         <location line="+28"/>
         <source>Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Change validity, passes, card or photo (Ctrl+E)</source>
-        <translation type="unfinished"></translation>
+        <translation>修改有效期、通行次数、卡号或照片 (Ctrl+E)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Remove from terminals…</source>
-        <translation type="unfinished"></translation>
+        <translation>从终端删除…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Remove from all or some terminals (Del)</source>
-        <translation type="unfinished"></translation>
+        <translation>从全部或部分终端删除 (Del)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Forget…</source>
-        <translation type="unfinished"></translation>
+        <translation>彻底删除…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Remove from every terminal and this station, photo and face data included</source>
-        <translation type="unfinished"></translation>
+        <translation>从所有终端和本工作站删除，包括照片和人脸数据</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Refresh</source>
-        <translation type="unfinished">刷新</translation>
+        <translation>刷新</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Read the list again (F5)</source>
-        <translation type="unfinished"></translation>
+        <translation>重新读取列表 (F5)</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Compare with a terminal…</source>
-        <translation type="unfinished"></translation>
+        <translation>与终端对比…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>What a terminal holds against what the station expects; fix or import</source>
-        <translation type="unfinished"></translation>
+        <translation>终端上的人员与工作站预期的对比；修复或导入</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Import…</source>
-        <translation type="unfinished"></translation>
+        <translation>导入…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Add or update persons from a CSV or XLSX sheet</source>
-        <translation type="unfinished"></translation>
+        <translation>从 CSV 或 XLSX 表格添加或更新人员</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Offboard…</source>
-        <translation type="unfinished"></translation>
+        <translation>离职…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Remove a list of persons from every terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>从所有终端删除一份名单中的人员</translation>
     </message>
     <message>
         <location line="+46"/>
         <source>On any terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>任意终端</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>On %1</source>
-        <translation type="unfinished"></translation>
+        <translation>在 %1 上</translation>
     </message>
     <message numerus="yes">
         <location line="+5"/>
         <source>%n person(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 人</numerusform>
         </translation>
     </message>
     <message>
         <location line="+74"/>
         <source>No terminals yet: add them on the Terminals page</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无终端：请在“终端”页面添加</translation>
     </message>
 </context>
 <context>
@@ -1807,152 +1804,152 @@
     <message>
         <location filename="../reconcile_view.py" line="+62"/>
         <source>Compare with a terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>与终端对比</translation>
     </message>
     <message>
         <location line="+29"/>
         <source>Compare</source>
-        <translation type="unfinished"></translation>
+        <translation>对比</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Terminal</source>
-        <translation type="unfinished">终端</translation>
+        <translation>终端</translation>
     </message>
     <message>
         <location line="+35"/>
         <source>Person / field</source>
-        <translation type="unfinished"></translation>
+        <translation>人员 / 字段</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>On the station</source>
-        <translation type="unfinished"></translation>
+        <translation>工作站上</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>On the terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>终端上</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>ID</source>
-        <translation type="unfinished">ID</translation>
+        <translation>工号</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Name</source>
-        <translation type="unfinished">名称</translation>
+        <translation>姓名</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Fix the terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>修复终端</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Send the station&apos;s version of different and missing persons; remove persons only the terminal holds</source>
-        <translation type="unfinished"></translation>
+        <translation>发送工作站版本的不同及缺失人员；删除仅在终端上的人员</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Import persons only on the terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>导入仅在终端上的人员</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Close</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <location line="+18"/>
         <source>Comparing with the terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>正在与终端对比</translation>
     </message>
     <message>
         <location line="+38"/>
         <source>Fixing the terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>正在修复终端</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Nothing was changed</source>
-        <translation type="unfinished"></translation>
+        <translation>未做任何更改</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>%1 person(s) put right on the terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>已在终端上修正 %1 人</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>This removes %1 of the %2 persons on %3 (%4 %). They will no longer get through that door. Are you sure?</source>
-        <translation type="unfinished"></translation>
+        <translation>这将删除 %3 上 %2 人中的 %1 人（%4 %）。他们将无法再通过该门。确定吗？</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Second confirmation. %1</source>
-        <translation type="unfinished"></translation>
+        <translation>第二次确认。%1</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Remove many persons</source>
-        <translation type="unfinished"></translation>
+        <translation>删除大量人员</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>删除</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Importing from the terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>正在从终端导入</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>%1 person(s) imported</source>
-        <translation type="unfinished"></translation>
+        <translation>已导入 %1 人</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>(%1 skipped: no usable face in the photo)</source>
-        <translation type="unfinished"></translation>
+        <translation>（跳过 %1 人：照片中没有可用的人脸）</translation>
     </message>
     <message>
         <location line="+21"/>
         <source>Different</source>
-        <translation type="unfinished"></translation>
+        <translation>不同</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Only on the station</source>
-        <translation type="unfinished"></translation>
+        <translation>仅在工作站</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Only on the terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>仅在终端</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Same</source>
-        <translation type="unfinished"></translation>
+        <translation>相同</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Choose a terminal and compare.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择终端并对比。</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>The terminal holds exactly what the station expects.</source>
-        <translation type="unfinished"></translation>
+        <translation>终端上的人员与工作站预期完全一致。</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>The terminal holds %1 person(s); %2 need attention.</source>
-        <translation type="unfinished"></translation>
+        <translation>终端上有 %1 人；%2 人需要处理。</translation>
     </message>
 </context>
 <context>
@@ -1960,37 +1957,37 @@
     <message>
         <location filename="../records_model.py" line="+51"/>
         <source>Time</source>
-        <translation type="unfinished"></translation>
+        <translation>时间</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Person</source>
-        <translation type="unfinished">人员</translation>
+        <translation>人员</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ID</source>
-        <translation type="unfinished">ID</translation>
+        <translation>工号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Terminal</source>
-        <translation type="unfinished">终端</translation>
+        <translation>终端</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Photo</source>
-        <translation type="unfinished"></translation>
+        <translation>照片</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>(unknown)</source>
-        <translation type="unfinished"></translation>
+        <translation>（未知）</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>yes</source>
-        <translation type="unfinished"></translation>
+        <translation>有</translation>
     </message>
 </context>
 <context>
@@ -1998,17 +1995,17 @@
     <message>
         <location filename="../records_view.py" line="+58"/>
         <source>Opening the pass records</source>
-        <translation type="unfinished"></translation>
+        <translation>正在打开通行记录</translation>
     </message>
     <message>
         <location line="+29"/>
         <source>%1 record(s) written to %2</source>
-        <translation type="unfinished"></translation>
+        <translation>已将 %1 条记录写入 %2</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>The station database is still opening</source>
-        <translation type="unfinished"></translation>
+        <translation>工作站数据库仍在打开</translation>
     </message>
 </context>
 <context>
@@ -2016,67 +2013,67 @@
     <message>
         <location line="+52"/>
         <source>Last 24 hours</source>
-        <translation type="unfinished"></translation>
+        <translation>最近 24 小时</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Last 7 days</source>
-        <translation type="unfinished"></translation>
+        <translation>最近 7 天</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Last 30 days</source>
-        <translation type="unfinished"></translation>
+        <translation>最近 30 天</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>All time</source>
-        <translation type="unfinished"></translation>
+        <translation>全部时间</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Person ID</source>
-        <translation type="unfinished"></translation>
+        <translation>工号</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Export CSV…</source>
-        <translation type="unfinished"></translation>
+        <translation>导出 CSV…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Refresh</source>
-        <translation type="unfinished">刷新</translation>
+        <translation>刷新</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Read the records again (F5)</source>
-        <translation type="unfinished"></translation>
+        <translation>重新读取记录 (F5)</translation>
     </message>
     <message>
         <location line="+28"/>
         <source>Select a record to see the terminal&apos;s snapshot</source>
-        <translation type="unfinished"></translation>
+        <translation>选择一条记录以查看终端抓拍照片</translation>
     </message>
     <message>
         <location line="+33"/>
         <source>All terminals</source>
-        <translation type="unfinished"></translation>
+        <translation>全部终端</translation>
     </message>
     <message>
         <location line="+20"/>
         <source>The terminal sent no snapshot with this record</source>
-        <translation type="unfinished"></translation>
+        <translation>终端未随此记录发送抓拍照片</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>Export pass records</source>
-        <translation type="unfinished"></translation>
+        <translation>导出通行记录</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV 文件 (*.csv)</translation>
     </message>
 </context>
 <context>
@@ -2165,19 +2162,19 @@
 <context>
     <name>RemoveFromDialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="-57"/>
+        <location filename="../person_edit_dialog.py" line="+108"/>
         <source>Remove from terminals</source>
-        <translation type="unfinished"></translation>
+        <translation>从终端删除</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Remove %1 from the checked terminals? They stay on this station and can be sent again later.</source>
-        <translation type="unfinished"></translation>
+        <translation>从勾选的终端删除 %1？此人仍保留在本工作站，之后可以重新发送。</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>删除</translation>
     </message>
 </context>
 <context>
@@ -3033,8 +3030,7 @@
 <context>
     <name>dialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="-125"/>
-        <location filename="../terminal_dialogs.py" line="+343"/>
+        <location line="+343"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
