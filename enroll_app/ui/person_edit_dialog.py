@@ -115,11 +115,13 @@ class EditPersonDialog(QDialog):
         return column
 
     def _choose_photo(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Choose a photo"), "", self.tr("Images (*.jpg *.jpeg *.png *.bmp)")
-        )
-        if path:
-            self.set_photo_file(path)
+        # open(), not exec() or the static helpers: the event loop keeps running.
+        chooser = QFileDialog(self, self.tr("Choose a photo"))
+        chooser.setNameFilter(self.tr("Images (*.jpg *.jpeg *.png *.bmp)"))
+        chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
+        chooser.fileSelected.connect(self.set_photo_file)
+        chooser.finished.connect(chooser.deleteLater)
+        chooser.open()
 
     def set_photo_file(self, path: str) -> None:
         """Use the photo in `path` (cropped and checked when saving)."""
