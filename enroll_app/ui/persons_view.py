@@ -247,6 +247,29 @@ class PersonsPresenter(QObject):
             await self.save(person, targets)
         self.notice.emit("info", self.tr("Undone: sending them to those terminals again"))
 
+    async def send_again(self, person_ids: list[PersonId]) -> None:
+        """Deliver the selected persons to their terminals now (failed ones too), read back."""
+        sync = self.context.station.sync
+        placed = await self._store().placements_of(person_ids)
+        outcomes = []
+        for person_id in person_ids:
+            serials = [p.serial for p in placed.get(person_id, []) if _held(p.state.value)]
+            if serials:
+                outcomes += list((await sync.retry(person_id, serials)).values())
+        failed = [o for o in outcomes if not o.ok]
+        text = (
+            self.tr("Sent again: %1 of %2 confirmed by the terminals")
+            .replace("%1", str(len(outcomes) - len(failed)))
+            .replace("%2", str(len(outcomes)))
+        )
+        details = "; ".join(
+            f"{self.terminals.get(o.serial, o.serial)}: {o.message}" for o in failed
+        )
+        self.notice.emit("error" if failed else "info", f"{text}. {details}" if failed else text)
+        self.model.refresh()
+        if self.current in person_ids:
+            self.show_person(self.current)
+
     async def forget(self, person_id: PersonId, parent: QWidget) -> None:
         """Type-to-confirm, then forget the person everywhere."""
         store = self._store()
@@ -458,10 +481,15 @@ class PersonsView(QWidget):
             self.tr("Remove from every terminal and this station, photo and face data included")
         )
         self.forget_button.clicked.connect(self.forget)
+        self.send_button = QPushButton(self.tr("Send again"))
+        self.send_button.setToolTip(
+            self.tr("Deliver to their terminals now, failed deliveries included, and read back")
+        )
+        self.send_button.clicked.connect(self.send_again)
         self.refresh_button = QPushButton(self.tr("Refresh"))
         self.refresh_button.setToolTip(self.tr("Read the list again (F5)"))
         self.refresh_button.clicked.connect(self.refresh)
-        for button in (self.edit_button, self.remove_button, self.forget_button):
+        for button in (self.edit_button, self.send_button, self.remove_button, self.forget_button):
             row.addWidget(button)
         row.addStretch(1)
         self.reconcile_button = QPushButton(self.tr("Compare with a terminal…"))
@@ -568,6 +596,7 @@ class PersonsView(QWidget):
         self.edit_button.setEnabled(count == 1)
         self.forget_button.setEnabled(count == 1)
         self.remove_button.setEnabled(count > 0)
+        self.send_button.setEnabled(count > 0)
 
     def _show_details(self, details: PersonDetails) -> None:
         self.detail.show_details(details, self.presenter.terminals, self.presenter.clock())
@@ -585,6 +614,12 @@ class PersonsView(QWidget):
         ids = self.selected_ids()
         if ids:
             self.presenter.run(self.presenter.remove_from_terminals, ids, self, label="")
+
+    def send_again(self) -> None:
+        """Deliver the selected persons again now."""
+        ids = self.selected_ids()
+        if ids:
+            self.presenter.run(self.presenter.send_again, ids, label=self.tr("Sending again"))
 
     def forget(self) -> None:
         """Forget the selected person (after typing their id)."""

@@ -178,3 +178,23 @@ def test_import_copies_persons_only_on_the_terminal(
     assert walk_in.source == f"terminal:{term.serial}"
     dialog.reject()
     qloop.run(station.context.tasks.wait_idle())  # the page's job that awaited the dialog
+
+
+def test_send_again_puts_back_a_person_the_terminal_lost(
+    station: Station, sim: SimProcess, qtbot: QtBot, qloop: QLoop
+) -> None:
+    station.window.show_page("persons")
+    page = station.window.page("persons")
+    assert isinstance(page, PersonsView)
+    qtbot.keyClicks(page.search, "E00002")  # removed from the terminal by hand
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.row(0) is not None)
+    page.table.selectRow(0)
+    qtbot.waitUntil(page.send_button.isEnabled)
+    page.send_button.click()
+    qtbot.waitUntil(
+        lambda: page.notice.text() == "Sent again: 1 of 1 confirmed by the terminals",
+        timeout=WAIT_MS,
+    )
+    qloop.run(station.context.tasks.wait_idle())
+    report = qloop.run(station.context.station.sync.reconcile(sim.serial))
+    assert PersonId("E00002") in report.same

@@ -37,7 +37,7 @@
 <context>
     <name>AskTwiceDialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="+221"/>
+        <location filename="../person_edit_dialog.py" line="+223"/>
         <source>I understand, remove them</source>
         <translation>我已了解，删除他们</translation>
     </message>
@@ -199,7 +199,7 @@
 <context>
     <name>EditPersonDialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="-141"/>
+        <location filename="../person_edit_dialog.py" line="-143"/>
         <source>Edit %1</source>
         <translation>编辑 %1</translation>
     </message>
@@ -224,12 +224,12 @@
         <translation>选择照片</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp)</source>
         <translation>图片 (*.jpg *.jpeg *.png *.bmp)</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>New photo chosen: it is cropped and checked on saving</source>
         <translation>已选择新照片：保存时裁剪并检查</translation>
     </message>
@@ -1192,7 +1192,7 @@
 <context>
     <name>PersonDialogs</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="-165"/>
+        <location filename="../person_edit_dialog.py" line="-167"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1543,7 +1543,12 @@
         <translation>已撤销：正在重新发送到这些终端</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
+        <source>Sent again: %1 of %2 confirmed by the terminals</source>
+        <translation>已重新发送：终端确认 %2 项中的 %1 项</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>%1 is being forgotten: removed from this station, and from %2 terminal(s)</source>
         <translation>正在彻底删除 %1：已从本工作站删除，并将从 %2 台终端删除</translation>
     </message>
@@ -1639,6 +1644,16 @@
     </message>
     <message>
         <location line="+3"/>
+        <source>Send again</source>
+        <translation>重新发送</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Deliver to their terminals now, failed deliveries included, and read back</source>
+        <translation>立即发送到其终端（包括失败的发送）并回读确认</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
@@ -1695,7 +1710,12 @@
         </translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+65"/>
+        <source>Sending again</source>
+        <translation>正在重新发送</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>No terminals yet: add them on the Terminals page</source>
         <translation>尚无终端：请在“终端”页面添加</translation>
     </message>
@@ -2162,7 +2182,7 @@
 <context>
     <name>RemoveFromDialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="+108"/>
+        <location filename="../person_edit_dialog.py" line="+110"/>
         <source>Remove from terminals</source>
         <translation>从终端删除</translation>
     </message>
