@@ -212,10 +212,15 @@ def stop_station(station: Any, qloop: Any) -> None:
 
     Shutting down is the shell's (and its tests'); what it logs is printed, not counted here.
     """
+    import gc
+
     from gui_harness import close_station
 
     during_test = list(qloop.warnings)
     close_station(station, qloop)
+    # Collect the closed window's Python wrappers here, on the UI thread: left to a later
+    # automatic collection they may be freed on the store's thread, which Qt does not allow.
+    gc.collect()
     closing = qloop.warnings[len(during_test) :]
     qloop.warnings.clear()
     if closing:
