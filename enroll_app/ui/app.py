@@ -22,6 +22,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from enroll_app import __version__, logs
+from enroll_app.face.engine import preload_runtime
 from enroll_app.home import station_path
 from enroll_app.ui.context import AppContext
 from enroll_app.ui.first_run import FirstRunPresenter
@@ -56,6 +57,7 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
     # 5 ms to get it back: a loop step with ten such calls stalls for 50 ms. 1 ms keeps the UI
     # responsive at a small cost to the background work's throughput.
     sys.setswitchinterval(UI_SWITCH_INTERVAL)
+    preload_runtime()  # before any loop runs: loading models later must not freeze the window
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         app = existing

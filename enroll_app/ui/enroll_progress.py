@@ -8,7 +8,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from enroll_app.ui.enroll_result import mark_pixmap, terminal_title
-from enroll_app.ui.signal_guard import emit
 from enroll_app.ui.theme import LIGHT, Colors
 
 
@@ -46,7 +45,7 @@ class ProgressPanel(QWidget):
         self.summary.setWordWrap(True)
         self.retry_button = QPushButton(self.tr("Retry failed terminals"))
         self.retry_button.setVisible(False)
-        self.retry_button.clicked.connect(lambda: emit(self.retry_requested, self.failed()))
+        self.retry_button.clicked.connect(lambda: self.retry_requested.emit(self.failed()))
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
         bottom.addWidget(self.retry_button)

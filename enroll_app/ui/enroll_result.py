@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 from enroll_app.face.quality import QualityCheck
 from enroll_app.services.enroll import Assessment, DuplicateCandidate, TerminalCheck
 from enroll_app.ui import icons
-from enroll_app.ui.signal_guard import emit
 from enroll_app.ui.theme import LIGHT, Colors
 
 PHOTO_SIZE = (320, 240)
@@ -349,9 +348,7 @@ class ResultPanel(QWidget):
         self._matches.addLayout(new_box)
         for match in matches[:2]:
             card = MatchCard(match, self._colors, pictures.matches.get(match.person_id))
-            card.update_button.clicked.connect(
-                lambda _=False, m=match: emit(self.chose_existing, m)
-            )
+            card.update_button.clicked.connect(lambda _=False, m=match: self.chose_existing.emit(m))
             self._matches.addWidget(card)
             self.match_cards.append(card)
         self._matches.addStretch(1)

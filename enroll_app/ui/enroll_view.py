@@ -48,7 +48,6 @@ from enroll_app.ui.enroll_remote import RemotePhotoDialog
 from enroll_app.ui.enroll_result import Pictures, ResultPanel
 from enroll_app.ui.person_form import PersonForm, TargetTerminal
 from enroll_app.ui.preview import CaptureResult, PreviewPresenter, PreviewView, default_source
-from enroll_app.ui.signal_guard import emit
 from enroll_app.ui.tasks import OperatorError, operator_text
 from enroll_app.ui.theme import colors as theme_colors
 
@@ -159,12 +158,12 @@ class EnrollPresenter(QObject):
     async def _use(self, assessment: Assessment, targets: list[str]) -> None:
         self.checks = []
         pictures = await asyncio.to_thread(Pictures.of, assessment)  # JPEG decoding: a worker's job
-        emit(self.assessed, assessment, pictures)
+        self.assessed.emit(assessment, pictures)
         await asyncio.sleep(0)  # the panel is built in its own loop step, the requests in the next
         if assessment.ok and targets:
             service = await self.service()
             self.checks = await service.check_on_terminals(assessment.jpeg, targets)
-            emit(self.terminal_checks, self.checks)
+            self.terminal_checks.emit(self.checks)
 
     def enroll(self, request: EnrollRequest) -> None:
         """Save the person and deliver them to every target, reporting each terminal's stage."""
@@ -177,9 +176,9 @@ class EnrollPresenter(QObject):
         try:
             result = await service.enroll(request, on_progress=self._on_progress)
         except EnrollmentRefused as exc:
-            emit(self.refused, exc.zh if self.language.startswith("zh") else str(exc))
+            self.refused.emit(exc.zh if self.language.startswith("zh") else str(exc))
             return
-        emit(self.enrolled, result)
+        self.enrolled.emit(result)
 
     def retry(self, person_id: str, serials: list[str]) -> None:
         """Deliver again to the terminals that failed."""
@@ -189,10 +188,10 @@ class EnrollPresenter(QObject):
 
     async def _retry(self, person_id: str, serials: list[str]) -> None:
         service = await self.service()
-        emit(self.retried, await service.retry(person_id, serials, on_progress=self._on_progress))
+        self.retried.emit(await service.retry(person_id, serials, on_progress=self._on_progress))
 
     def _on_progress(self, event: Any) -> None:
-        emit(self.progress, str(event.serial), str(event.stage), str(event.message or ""))
+        self.progress.emit(str(event.serial), str(event.stage), str(event.message or ""))
 
     async def remote_photos(
         self, serial: str, count: int, tips_before: str, tips_after: str
@@ -209,17 +208,17 @@ class EnrollPresenter(QObject):
         station = await self.context.station_ready()
         person = await station.store.find_person(PersonId(person_id))
         if person is not None:
-            emit(self.person_loaded, person)
+            self.person_loaded.emit(person)
 
     def fetch_next_id(self) -> None:
         """Work out the next free generated id (emitted as `next_id`)."""
         self.context.tasks.start(self._next_id, on_error=self._fail)
 
     async def _next_id(self) -> None:
-        emit(self.next_id, str(await (await self.service()).next_person_id()))
+        self.next_id.emit(str(await (await self.service()).next_person_id()))
 
     def _fail(self, exc: BaseException) -> None:
-        emit(self.failed, operator_text(exc, self.language))
+        self.failed.emit(operator_text(exc, self.language))
 
 
 class EnrollView(QWidget):

@@ -33,7 +33,6 @@ from enroll_app.store.records import (
 )
 from enroll_app.terminal.errors import InvalidInput
 from enroll_app.terminal.validation import check_person_id, check_window
-from enroll_app.ui.signal_guard import emit
 
 DATE_FORMAT = "yyyy-MM-dd HH:mm"
 
@@ -337,12 +336,12 @@ class PersonForm(QWidget):
         self._revalidate()
 
     def _targets_toggled(self) -> None:
-        emit(self.targets_changed, self.selected_targets())
+        self.targets_changed.emit(self.selected_targets())
         self._revalidate()
 
     def _submit(self) -> None:
         if self._valid:
-            emit(self.submitted)
+            self.submitted.emit()
 
     def _revalidate(self) -> None:
         self.problems, self.warnings = self._check()
@@ -353,7 +352,7 @@ class PersonForm(QWidget):
         valid = not self.problems
         if valid != self._valid:
             self._valid = valid
-            emit(self.validity_changed, valid)
+            self.validity_changed.emit(valid)
 
     def _check(self) -> tuple[dict[str, str], dict[str, str]]:
         problems: dict[str, str] = {}

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from enroll_app.camera.capture import CameraState, CaptureThread, Frame
 from enroll_app.camera.sources import (
@@ -50,7 +50,6 @@ from enroll_app.ui.analysis_worker import (
     Recogniser,
 )
 from enroll_app.ui.context import AppContext, ShutdownStage
-from enroll_app.ui.signal_guard import emit
 
 logger = logging.getLogger(__name__)
 
@@ -103,11 +102,12 @@ def default_source(context: AppContext) -> FrameSource:
 class Mailbox(QObject):
     """Hands the newest item from any thread to `deliver` on the UI thread; older ones are dropped.
 
-    Wakes the UI thread with a posted event, not a signal: at camera rate, PySide6 6.12.0's
-    `emit` would lose a reference to `True` per call (see `signal_guard`).
+    Worker threads call `post`; one queued signal wakes the UI thread however many items came
+    in meanwhile. Once the mailbox is closed or its Qt object destroyed, posts are dropped, so
+    a thread that is still winding down never touches a deleted object.
     """
 
-    _WAKE = QEvent.Type(QEvent.registerEventType())
+    _wake = Signal()
 
     def __init__(self, deliver: Callable[[Any], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -115,25 +115,39 @@ class Mailbox(QObject):
         self._lock = threading.Lock()
         self._item: object | None = None
         self._waiting = False
+        self._closed = False
+        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+        # A plain function, not a method: it must run while the Qt object is being destroyed.
+        self.destroyed.connect(_closer(self), Qt.ConnectionType.DirectConnection)
 
     def post(self, item: object) -> None:
         """Called on any thread: replace the waiting item, and wake the UI thread once."""
         with self._lock:
+            if self._closed:
+                return
             self._item = item
             if self._waiting:
                 return
             self._waiting = True
-        QCoreApplication.postEvent(self, QEvent(self._WAKE))
+            self._wake.emit()  # under the lock: `close()` cannot run in between
 
-    def event(self, event: QEvent) -> bool:
-        """Deliver the newest item when woken."""
-        if event.type() != self._WAKE:
-            return super().event(event)
+    def close(self) -> None:
+        """Drop every later post (the owner is stopping or being destroyed)."""
+        with self._lock:
+            self._closed, self._item = True, None
+
+    def _drain(self) -> None:
         with self._lock:
             item, self._item, self._waiting = self._item, None, False
         if item is not None:
             self._deliver(item)
-        return True
+
+
+def _closer(box: Mailbox) -> Callable[..., None]:
+    def close(*_: object) -> None:
+        box.close()
+
+    return close
 
 
 class SteadyWindow:
@@ -397,7 +411,7 @@ class PreviewPresenter(QObject):
             state, message = self._models, self._models_text
         if (state, message) != (self.state, self.message):
             self.state, self.message = state, message
-            emit(self.camera_state, state, message)
+            self.camera_state.emit(state, message)
 
     def _on_analysis(self, analysis: Analysis) -> None:
         last = self._last
@@ -425,7 +439,7 @@ class PreviewPresenter(QObject):
         assert face is not None
         report = analysis.report
         image = analysis.frame.image.copy()  # the caller may keep it; the camera reuses nothing
-        emit(self.captured, CaptureResult(image, face, report, report.score))
+        self.captured.emit(CaptureResult(image, face, report, report.score))
 
     def _on_identity(self, identity: Identification) -> None:
         if not self._workers:
@@ -450,7 +464,7 @@ class PreviewPresenter(QObject):
     def _show_person(self, person: ReturningPerson | None) -> None:
         if person != self._person:
             self._person = person
-            emit(self.returning_person, person)
+            self.returning_person.emit(person)
 
     def _on_bug(self, exc: BaseException) -> None:
         self._context.tasks.report_bug(exc, self.tr("Camera preview"))

@@ -22,7 +22,6 @@ from enroll_app.camera.capture import CameraState, Frame
 from enroll_app.face.types import DetectedFace
 from enroll_app.ui.analysis_worker import Analysis
 from enroll_app.ui.preview_presenter import PreviewPresenter, ReturningPerson
-from enroll_app.ui.signal_guard import emit
 
 OK_COLOUR = QColor("#2ecc71")
 FAIL_COLOUR = QColor("#f5a623")
@@ -83,7 +82,7 @@ class ReturningPersonCard(QFrame):
 
     def _open(self) -> None:
         if self._person_id:
-            emit(self.open_person, self._person_id)
+            self.open_person.emit(self._person_id)
 
 
 class PreviewView(QWidget):
@@ -149,7 +148,7 @@ class PreviewView(QWidget):
         self.update()
 
     def _open_person(self, person_id: str) -> None:
-        emit(self.open_person, person_id)
+        self.open_person.emit(person_id)
 
     def _on_person(self, person: ReturningPerson | None) -> None:
         self.card.show_person(person)
