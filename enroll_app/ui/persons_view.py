@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -41,10 +40,11 @@ from enroll_app.ui.person_edit_dialog import (
     ask_again,
 )
 from enroll_app.ui.person_form import PersonForm, TargetTerminal
-from enroll_app.ui.persons_model import COLUMNS, PersonsModel
+from enroll_app.ui.persons_model import PersonsModel
 from enroll_app.ui.reconcile_view import ReconcileDialog
 from enroll_app.ui.tasks import OperatorError
 from enroll_app.ui.theme import colors as theme_colors
+from enroll_app.ui.widgets import paged_table
 
 logger = logging.getLogger(__name__)
 
@@ -450,20 +450,9 @@ class PersonsView(QWidget):
         return row
 
     def _table(self) -> QTableView:
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        # Fixed widths: sizing to contents would read every row of 10,000 (and load them all).
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in zip(COLUMNS, (130, 70, 85, 105, 118, 55, 110), strict=True):
-            self.table.setColumnWidth(COLUMNS.index(column), width)
-        header.setStretchLastSection(True)
-        self.table.setAlternatingRowColors(True)
+        widths = (130, 70, 85, 105, 118, 55, 110)
+        selection = QAbstractItemView.SelectionMode.ExtendedSelection
+        self.table = paged_table(self.model, widths, selection)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.edit())
         return self.table

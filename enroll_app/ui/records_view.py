@@ -11,11 +11,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,6 +30,7 @@ from enroll_app.ui.context import AppContext
 from enroll_app.ui.dialogs import ask
 from enroll_app.ui.records_model import RecordsModel
 from enroll_app.ui.tasks import OperatorError
+from enroll_app.ui.widgets import paged_table
 
 DAY = 86400.0
 PHOTO_SIZE = (320, 240)
@@ -172,18 +171,7 @@ class RecordsView(QWidget):
         return row
 
     def _table(self) -> QTableView:
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((150, 170, 80, 120, 50)):
-            self.table.setColumnWidth(column, width)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAlternatingRowColors(True)
+        self.table = paged_table(self.model, (150, 170, 80, 120, 50))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         return self.table
 
