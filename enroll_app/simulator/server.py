@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -46,8 +48,9 @@ class SimulatedTerminal:
         self.boot_count = 0
         self._device: Device | None = None
         self._uploads: Uploads | None = None
-        self._server: asyncio.Server | None = None
+        self._listener: _Listener | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._transports: set[asyncio.Transport] = set()
         self._reboot_task: asyncio.Task[None] | None = None
         self._boot_changed = asyncio.Condition()
         self._offline = asyncio.Event()
@@ -69,7 +72,7 @@ class SimulatedTerminal:
     @property
     def running(self) -> bool:
         """True while the terminal listens (False before start, after stop, during a reboot)."""
-        return self._server is not None
+        return self._listener is not None
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -129,8 +132,8 @@ class SimulatedTerminal:
             fast=self.config.fast,
         )
         device.on_reboot = self._request_reboot
-        self._server = await asyncio.start_server(self._serve, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._listener = _Listener(self.host, self.port, self._protocol)
+        self.port = self._listener.port
         self._device = device
         self._uploads = Uploads(device)
         self._uploads.start()
@@ -141,10 +144,11 @@ class SimulatedTerminal:
         log.info("terminal %s listening on %s (%s)", self.serial, self.base_url, self.profile.name)
 
     async def _shutdown(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-            await server.wait_closed()
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await listener.close()
+            for transport in list(self._transports):
+                transport.abort()
             self._offline.set()
         await self._drop_connections()
         uploads, self._uploads = self._uploads, None
@@ -172,6 +176,9 @@ class SimulatedTerminal:
         await self._boot()
 
     # -- connections -------------------------------------------------------------------------
+
+    def _protocol(self) -> asyncio.Protocol:
+        return _Connection(self)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -227,3 +234,81 @@ class SimulatedTerminal:
             return Reply(500, b"SERVER INTERNAL ERROR\n", "text/plain")
         # A dropped reply after the work was done: the nastier case for a client's retries.
         return None if self.faults.should_drop() else reply
+
+
+class _Connection(asyncio.StreamReaderProtocol):
+    """A stream connection the terminal can abort at shutdown, even before its handler runs."""
+
+    def __init__(self, terminal: SimulatedTerminal) -> None:
+        loop = asyncio.get_running_loop()
+        super().__init__(asyncio.StreamReader(loop=loop), terminal._serve, loop=loop)
+        self._terminal = terminal
+        self._transport_seen: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)  # a TCP stream
+        if self._terminal._listener is None:  # accepted while the terminal was going down
+            transport.abort()
+            return
+        self._transport_seen = transport
+        self._terminal._transports.add(transport)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._transport_seen is not None:
+            self._terminal._transports.discard(self._transport_seen)
+        super().connection_lost(exc)
+
+
+class _Listener:
+    """A listening socket whose close leaves no accepted connection behind.
+
+    Python 3.11's `asyncio.Server.close` leaks a socket it accepted a moment before but had not
+    yet wrapped in a transport (the wrapping then fails and nobody closes it). Here every
+    accepted socket is owned until its transport exists, and `close` closes the ones left.
+    """
+
+    def __init__(
+        self, host: str, port: int, protocol: Callable[[], asyncio.Protocol], backlog: int = 100
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._protocol = protocol
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sock = socket.create_server((host, port), family=family, backlog=backlog)
+        self._sock.setblocking(False)
+        self.port: int = self._sock.getsockname()[1]
+        self._waiting: set[socket.socket] = set()  # accepted, no transport yet
+        self._adopting: set[asyncio.Task[None]] = set()
+        self._loop.add_reader(self._sock.fileno(), self._accept)
+
+    def _accept(self) -> None:
+        for _ in range(100):  # what is queued now, then back to the loop
+            try:
+                conn, _ = self._sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. out of file descriptors: the client will retry
+                log.warning("simulated terminal could not accept a connection: %s", exc)
+                return
+            conn.setblocking(False)
+            self._waiting.add(conn)
+            task = self._loop.create_task(self._adopt(conn))
+            self._adopting.add(task)
+            task.add_done_callback(self._adopting.discard)
+
+    async def _adopt(self, conn: socket.socket) -> None:
+        self._waiting.discard(conn)  # the transport owns it from the next line on (same step)
+        with contextlib.suppress(OSError):
+            await self._loop.connect_accepted_socket(self._protocol, conn)
+
+    async def close(self) -> None:
+        """Stop listening; close accepted sockets that never got their transport."""
+        self._loop.remove_reader(self._sock.fileno())
+        self._sock.close()
+        tasks = list(self._adopting)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for conn in self._waiting:
+            conn.close()
+        self._waiting.clear()

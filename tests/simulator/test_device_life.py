@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import gc
+import socket
+import warnings
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -77,6 +81,36 @@ async def test_restart_from_the_same_folder_keeps_serial_and_state(tmp_path: Pat
             ts = (await client.get("/getTime", params=KEY)).json()["data"]["ts"]
     assert person["name"] == "Kept"
     assert 1700000000 <= ts < 1700000100  # the clock offset is kept, like a real RTC
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("settle", range(8))
+async def test_stop_closes_connections_it_had_not_started_serving(
+    tmp_path: Path, settle: int
+) -> None:
+    """Connections accepted just before `stop` (handler not started yet) are closed, not leaked."""
+    config = SimConfig(port=0, host="127.0.0.1", data_dir=tmp_path / "t", profile="spec")
+    term = SimulatedTerminal(config)
+    await term.start()
+    # Blocking connects: the kernel completes them while the loop is not running, so the
+    # terminal accepts them on the loop's next turns; stop at each point of accept -> handler.
+    clients = [socket.create_connection((term.host, term.port), timeout=5) for _ in range(3)]
+    for _ in range(settle):
+        await asyncio.sleep(0)
+    await term.stop()
+    await asyncio.sleep(0.05)  # a handler that starts after the stop would have started by now
+    for sock in clients:
+        with sock, contextlib.suppress(ConnectionError):
+            sock.sendall(b"GET /getTime?key=abc HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert await asyncio.to_thread(sock.recv, 4096) == b""  # hung up, no answer
+    # What a closing event loop does next: cancel every task left. A connection handler that
+    # never started would then never close its socket (ResourceWarning).
+    left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert left == []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
 
 
 @pytest.mark.asyncio
