@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -210,8 +211,18 @@ class FaceEngine:
         folder: Path | None = None,
         threads: int | None = None,
     ) -> FaceEngine:
-        """`load` in a worker thread, so the event loop stays responsive."""
-        return await asyncio.to_thread(cls.load, pack, folder, threads)
+        """`load` in a worker thread, so the event loop stays responsive.
+
+        Cancelling the caller waits for the thread to finish (a thread cannot be stopped) before
+        the cancellation goes on: nothing it posts back to the loop outlives the caller.
+        """
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, functools.partial(cls.load, pack, folder, threads))
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            await asyncio.wait([future])
+            raise
 
     def _warm_up(self, sizes: tuple[int, ...]) -> None:
         # The first run of each session (and each detection size) allocates its buffers; do it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -204,6 +206,24 @@ async def test_load_async_builds_a_working_engine(yaoming_image: Image) -> None:
     engine = await FaceEngine.load_async("buffalo_s")
     assert engine.pack_name == "buffalo_s"
     assert len(engine.detect(yaoming_image)) == 1
+
+
+@pytest.mark.asyncio
+async def test_cancelled_load_async_returns_only_after_the_load_thread_ended(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Closing the station mid-load: nothing the load thread posts back outlives the caller."""
+    loop = asyncio.get_running_loop()
+    caplog.set_level(logging.INFO, logger="enroll_app.face.engine")
+    task = asyncio.create_task(FaceEngine.load_async("buffalo_s"))
+    await asyncio.sleep(0.05)  # the thread is loading (it takes well over 50 ms)
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert any("loaded in" in r.getMessage() for r in caplog.records)  # the thread had ended
+    pending = [h for h in loop._ready if not h.cancelled()]  # type: ignore[attr-defined]
+    assert pending == []  # ... and its result reached the loop before the cancellation did
 
 
 def test_load_of_a_missing_pack_is_a_model_pack_error(tmp_path: Path) -> None:
