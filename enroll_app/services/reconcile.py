@@ -4,7 +4,8 @@ The station's side is what its placements say the terminal should hold; the term
 is `listPerson` plus `getPerson` for everyone both sides know (listPerson has no photo and,
 on some firmware, a skewed validity window). Fixing goes through the outbox for persons the
 station has; persons only the terminal has are removed directly (the station has nothing to
-record for them), behind the guard that asks twice before a large removal.
+record for them), behind the guard that asks twice before a large removal. Those removals and
+every import are written to the audit log (who, when, which terminal, which person ids).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from enroll_app.face.engine import FaceEngine
 from enroll_app.face.types import FaceError, decode_image
 from enroll_app.services.delivery import differences, terminal_person
 from enroll_app.store.api import Store
+from enroll_app.store.audit import append_audit
 from enroll_app.store.errors import InvalidRecordError, NotFoundError
 from enroll_app.store.records import Embedding, PersonId, PersonRecord, TerminalSerial
 from enroll_app.terminal.client import TerminalClient
-from enroll_app.terminal.errors import PersonNotFound
+from enroll_app.terminal.errors import PersonNotFound, TerminalError
 from enroll_app.terminal.records import Person
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,14 @@ GUARD_SHARE = 0.20
 GUARD_CONFIRMATIONS = 2
 READ_CONCURRENCY = 4  # getPerson calls in flight on one terminal while comparing
 REMOVE_CHUNK = 50  # ids per removePerson call (keeps the URL short)
+
+REMOVED_ACTION = "reconcile.remove"
+"""Audit action: a person only the terminal held was removed from it (written before asking)."""
+REMOVE_FAILED_ACTION = "reconcile.remove_failed"
+"""Audit action: that removal failed or was cut short (the terminal may hold the person still)."""
+IMPORTED_ACTION = "reconcile.import"
+"""Audit action: persons copied from a terminal; detail "imported N of M"."""
+ONLY_ON_TERMINAL = "only on the terminal"
 
 
 class GuardRequired(Exception):
@@ -131,8 +141,40 @@ async def fix_terminal(
     for start in range(0, len(extras), REMOVE_CHUNK):
         chunk = extras[start : start + REMOVE_CHUNK]
         if chunk:  # never `[]`: that removes everyone
-            await client.remove_persons(chunk)
+            await _remove_extras(store, serial, client, chunk, actor)
     return len(report.different) + len(report.only_on_station) + len(extras)
+
+
+async def _remove_extras(
+    store: Store,
+    serial: TerminalSerial,
+    client: TerminalClient,
+    chunk: list[PersonId],
+    actor: str,
+) -> None:
+    """removePerson for persons the station does not know, on the audit log before it is sent
+    (a crash after the terminal acted must not lose the record), and again if it fails."""
+    await store.call(
+        append_audit,
+        actor,
+        REMOVED_ACTION,
+        serial=serial,
+        person_ids=chunk,
+        detail=ONLY_ON_TERMINAL,
+    )
+    try:
+        await client.remove_persons(chunk)
+    except (TerminalError, asyncio.CancelledError) as exc:
+        reason = exc.operator_text if isinstance(exc, TerminalError) else "cancelled"
+        await store.call(
+            append_audit,
+            actor,
+            REMOVE_FAILED_ACTION,
+            serial=serial,
+            person_ids=chunk,
+            detail=reason[:200],
+        )
+        raise
 
 
 async def import_persons(
@@ -143,11 +185,14 @@ async def import_persons(
     *,
     wanted: Sequence[PersonId] | None,
     on_progress: Callable[[int, int], None] | None = None,
+    actor: str = "operator",
 ) -> list[tuple[PersonId, Embedding]]:
     """Copy persons of the terminal into the store, placed on it, with photo and embedding.
 
     `wanted` None takes everyone the station does not know (and did not forget on purpose).
-    Persons without a usable face photo are skipped and logged by id.
+    Persons without a usable face photo are skipped and logged by id. Each imported person's
+    history says where they came from (actor "import:<serial>"); one more audit entry names
+    `actor`, the terminal and how many were imported.
     """
     listed = [PersonId(p.id) for p in await client.list_persons()]
     if wanted is None:
@@ -169,6 +214,9 @@ async def import_persons(
             out.append((person_id, made.embedding))
         if on_progress is not None:
             on_progress(done, len(ids))
+    if ids:
+        detail = f"imported {len(out)} of {len(ids)}"
+        await store.call(append_audit, actor, IMPORTED_ACTION, serial=serial, detail=detail)
     return out
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from enroll_app.store.db import Db
+from enroll_app.store.errors import InvalidRecordError
 from enroll_app.store.records import AuditEntry, PersonId, TerminalSerial
 
 SYSTEM_ACTOR = "sync"
@@ -32,6 +34,32 @@ def write_audit(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (ts, actor, action, person_id, serial, detail),
     )
+
+
+def append_audit(
+    db: Db,
+    actor: str,
+    action: str,
+    *,
+    serial: str | None = None,
+    person_ids: Sequence[str] = (),
+    detail: str = "",
+) -> int:
+    """Record an act done outside the store's own changes (e.g. reconcile removing persons a
+    terminal held without the station knowing them); returns how many entries were written.
+
+    One entry per id in `person_ids` (so each person's history shows it), or one without a
+    person when there are none; all in one durable transaction. Run it on the store thread:
+    `await store.call(append_audit, actor, action, serial=..., person_ids=[...])`.
+    """
+    if not actor or not action:
+        raise InvalidRecordError("an audit entry needs an actor and an action")
+    ids: Sequence[str | None] = list(person_ids) or [None]
+    with db.transaction() as conn:
+        now = db.now()
+        for person_id in ids:
+            write_audit(conn, now, actor, action, person_id=person_id, serial=serial, detail=detail)
+    return len(ids)
 
 
 @dataclass(frozen=True)

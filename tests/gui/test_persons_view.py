@@ -144,7 +144,7 @@ def test_detail_panel_shows_state_per_terminal_and_history(
     assert "the terminal is full" in page.model.index(0, COLUMNS.index("sync")).data(
         Qt.ItemDataRole.ToolTipRole
     )
-    assert "person.create" in page.detail.audit.text()
+    assert "Enrolled, to be sent to" in page.detail.audit.text()
     assert page.detail.photo.pixmap() is not None
     assert not page.detail.photo.pixmap().isNull()
     assert "•" in page.detail.fields.text()  # the ID number is masked
