@@ -1,4 +1,5 @@
-"""Reconcile, fix, import and the 20 % guard against real simulators."""
+"""Reconcile, fix, import and the 20 % guard against real simulators; what they leave in the
+audit log (who, which terminal, which persons), and how that log reads to the operator."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from enroll_app.face.samples import vectron_dir
+from enroll_app.services.station import StationServices
 from enroll_app.services.sync import GuardRequired
-from enroll_app.store.records import PersonId, PlacementState, TerminalSerial
+from enroll_app.store.audit import AuditFilter
+from enroll_app.store.records import AuditEntry, PersonId, PlacementState, TerminalSerial
 from enroll_app.terminal.client import TerminalClient
+from enroll_app.terminal.errors import TerminalError
 from enroll_app.terminal.records import Person
 from tests.integration.conftest import SimFactory
 from tests.integration.sync_support import (
@@ -22,6 +26,20 @@ from tests.integration.sync_support import (
     terminal_holds,
     wait_for,
 )
+
+GATE = "Gate 2"  # the terminal's display name, as the Persons page passes it
+
+
+async def _audit(station: StationServices, action: str) -> list[AuditEntry]:
+    return await station.store.list_audit(AuditFilter(action=action))
+
+
+def _readable(entry: AuditEntry, serial: str) -> str:
+    """The entry as the person detail panel words it (what, who, note)."""
+    from enroll_app.ui.person_detail import audit_line  # the UI's wording, Qt-free to call
+
+    line = audit_line(entry, {TerminalSerial(serial): GATE})
+    return f"{line.what} | {line.who} | {line.note}"
 
 
 @pytest.mark.asyncio
@@ -54,8 +72,20 @@ async def test_reconcile_sorts_persons_and_fix_needs_two_confirmations(
                 await station.sync.fix(term.serial, report, confirmed=confirmed)
             assert (guard.value.removing, guard.value.held) == (2, 6)
         assert set(await terminal_holds(term)) == {*(r.id for r in records[1:]), "x1", "x2"}
+        assert await _audit(station, "reconcile.remove") == []  # refused: nothing done
 
-        assert await station.sync.fix(term.serial, report, confirmed=2) == 4
+        assert await station.sync.fix(term.serial, report, confirmed=2, actor="desk-2") == 4
+        removals = await _audit(station, "reconcile.remove")
+        assert sorted((e.person_id, e.serial, e.actor) for e in removals) == [
+            ("x1", term.serial, "desk-2"),
+            ("x2", term.serial, "desk-2"),
+        ]
+        assert await _audit(station, "reconcile.remove_failed") == []
+        assert _readable(removals[0], term.serial) == (
+            f"Removed from {GATE} by reconcile (unknown to the station) | by desk-2 | "
+        )
+        resent = await station.store.list_audit(AuditFilter(person_id=records[1].id))
+        assert (resent[0].action, resent[0].actor) == ("person.update", "desk-2")
         await wait_for(lambda: drained(station))
         assert (await station.sync.reconcile(term.serial)).in_step
         assert await terminal_holds(term) == {r.id: expected(r) for r in records}
@@ -123,7 +153,23 @@ async def test_import_brings_terminal_persons_with_photo_and_embedding(
             "t1": PlacementState.SYNCED,
             "t2": PlacementState.SYNCED,
         }
+        created = await station.store.list_audit(AuditFilter(person_id=PersonId("t1")))
+        assert [(e.action, e.actor) for e in reversed(created)][:2] == [
+            ("person.create", f"import:{term.serial}"),
+            ("sync.upsert", "sync"),
+        ]
+        assert _readable(created[-1], term.serial) == (
+            f"Imported from {GATE} | by the import from a terminal | "
+        )
+        (summary,) = await _audit(station, "reconcile.import")
+        assert (summary.serial, summary.actor, summary.detail) == (
+            term.serial,
+            "operator",
+            "imported 2 of 2",
+        )
+        assert _readable(summary, term.serial).startswith(f"Imported 2 of 2 person(s) from {GATE}")
         assert await station.sync.import_from_terminal(term.serial) == []  # known now
+        assert len(await _audit(station, "reconcile.import")) == 1  # nothing to import: no entry
         assert (await station.sync.reconcile(term.serial)).in_step
     finally:
         await station.aclose()
@@ -152,5 +198,43 @@ async def test_forgetting_many_asks_twice_then_clears_terminal_and_station(
         for person_id in going:
             assert await station.store.find_person(person_id) is None
             assert await station.store.was_forgotten(person_id)
+    finally:
+        await station.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_removal_whose_answer_is_lost_is_on_the_audit_log_twice(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    """The terminal removes the person but its answer never arrives: the log says the station
+    asked (written before asking) and that it could not confirm, so nothing destructive is
+    missing from it."""
+    term = await sim_factory()
+    station = await open_station(tmp_path, [term])
+    try:
+        records = [person(n) for n in range(1, 6)]
+        for record in records:
+            await station.store.save_person(record, serials(term), "test")
+        await wait_for(lambda: drained(station))
+        async with TerminalClient(term.host, term.port) as client:
+            await client.set_person(Person(id="walk-in", name="Walk in", photo=frame(6)))
+        report = await station.sync.reconcile(term.serial)
+        assert report.only_on_terminal == ["walk-in"]
+
+        term.faults.drop_rate = 1.0  # every reply lost after the work is done
+        with pytest.raises(TerminalError):
+            await station.sync.fix(term.serial, report)
+        term.faults.drop_rate = 0.0
+
+        assert "walk-in" not in await terminal_holds(term)  # the terminal did remove them
+        history = await station.store.list_audit(AuditFilter(person_id=PersonId("walk-in")))
+        assert [(e.action, e.serial, e.actor) for e in reversed(history)] == [
+            ("reconcile.remove", term.serial, "operator"),
+            ("reconcile.remove_failed", term.serial, "operator"),
+        ]
+        failed = _readable(history[0], term.serial)
+        assert failed.startswith(f"Reconcile could not remove from {GATE}: ")
+        assert failed.endswith("| by the operator | ")
+        assert history[0].detail  # the terminal error, in words
     finally:
         await station.aclose()
