@@ -361,29 +361,40 @@ class EnrollmentService:
         outcomes: dict[str, TargetOutcome] = {s: self._outcome(s, pushed.get(s)) for s in targets}
         return EnrollResult(pid, outcomes, timings={"deliver": time.perf_counter() - started})
 
+    async def with_new_photo(
+        self, person: PersonRecord, assessment: Assessment, *, allow_duplicate: bool = False
+    ) -> PersonRecord:
+        """`person` with the assessed photo and its embedding, ready to save (an edit that
+        replaces the photo: the duplicate search then knows the new face, not the old one).
+
+        `EnrollmentRefused` when the photo fails a quality check, was assessed with another
+        model pack, or (unless `allow_duplicate`) shows someone else already enrolled.
+        """
+        _refuse_quality(assessment)
+        if assessment.model_pack != self._station.pack:
+            raise EnrollmentRefused(
+                "quality", "The photo was assessed with another face model: choose it again"
+            )
+        duplicate = await self._current_duplicate(assessment, person.id)
+        if duplicate is not None and not allow_duplicate:
+            raise _duplicate_refusal(duplicate)
+        assert assessment.embedding is not None  # ok() above
+        return dataclasses.replace(
+            person,
+            photo=assessment.jpeg,
+            embedding=Embedding.from_array(assessment.model_pack, assessment.embedding),
+        )
+
     async def _refuse_before_writing(self, request: EnrollRequest, person: PersonRecord) -> None:
         assessment = request.assessment
-        if not assessment.ok:
-            codes = assessment.failed_codes or ["face_count"]
-            raise EnrollmentRefused(
-                "quality",
-                f"The photo fails these checks: {', '.join(codes)}",
-                codes=codes,
-                zh=f"照片未通过以下检查：{', '.join(codes)}",
-            )
+        _refuse_quality(assessment)
         if assessment.model_pack != self._station.pack:
             raise EnrollmentRefused(
                 "quality", "The photo was assessed with another face model: assess it again"
             )
         duplicate = await self._current_duplicate(assessment, person.id)
         if duplicate is not None and not request.allow_duplicate:
-            raise EnrollmentRefused(
-                "duplicate",
-                f"This face is already enrolled as {duplicate.person_id} ({duplicate.name}), "
-                f"similarity {duplicate.similarity:.2f}",
-                person_id=duplicate.person_id,
-                zh=f"此人脸已登记为 {duplicate.person_id}（{duplicate.name}）",
-            )
+            raise _duplicate_refusal(duplicate)
         existing = await self._station.store.find_person(person.id)
         if existing is not None and not request.update_existing:
             raise EnrollmentRefused(
@@ -660,6 +671,27 @@ def _validated(person: PersonRecord) -> PersonRecord:
             "invalid", exc.operator_text, field=exc.field, zh=exc.zh or ""
         ) from exc
     return dataclasses.replace(person, ic_no=ic_no, source=person.source or "enroll")
+
+
+def _refuse_quality(assessment: Assessment) -> None:
+    if not assessment.ok:
+        codes = assessment.failed_codes or ["face_count"]
+        raise EnrollmentRefused(
+            "quality",
+            f"The photo fails these checks: {', '.join(codes)}",
+            codes=codes,
+            zh=f"照片未通过以下检查：{', '.join(codes)}",
+        )
+
+
+def _duplicate_refusal(duplicate: DuplicateCandidate) -> EnrollmentRefused:
+    return EnrollmentRefused(
+        "duplicate",
+        f"This face is already enrolled as {duplicate.person_id} ({duplicate.name}), "
+        f"similarity {duplicate.similarity:.2f}",
+        person_id=duplicate.person_id,
+        zh=f"此人脸已登记为 {duplicate.person_id}（{duplicate.name}）",
+    )
 
 
 def _refuse_terminal_checks(request: EnrollRequest, checks: Sequence[TerminalCheck]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -65,8 +65,13 @@ async def ask_again(dialog: QDialog) -> bool:
 class EditPersonDialog(QDialog):
     """Change a person's fields, photo and terminals; OK saves and pushes. UI thread.
 
-    The photo file is only chosen here (`photo_path`); the page crops it off the UI thread.
+    The photo file is only chosen here: `photo_chosen(path)` asks the page to check it off the
+    UI thread, and the page answers with `show_photo_check`. Save waits for that answer and
+    stays off for a photo that fails a check, or that shows someone else until the operator
+    says it is not them.
     """
+
+    photo_chosen = Signal(str)
 
     def __init__(
         self,
@@ -91,8 +96,9 @@ class EditPersonDialog(QDialog):
         layout.addLayout(row)
         self.save_button, _ = button_row(layout, self, self.tr("Save and send"))
         self.save_button.setDefault(True)
-        self.form.validity_changed.connect(self.save_button.setEnabled)
-        self.save_button.setEnabled(self.form.is_valid())
+        self._photo_state = "unchanged"  # unchanged | checking | usable | duplicate | refused
+        self.form.validity_changed.connect(self._update_save)
+        self._update_save()
 
     def _photo_column(self, photo: QImage | None) -> QVBoxLayout:
         column = QVBoxLayout()
@@ -111,6 +117,10 @@ class EditPersonDialog(QDialog):
         self.photo_note.setWordWrap(True)
         self.photo_note.setFixedWidth(PHOTO_WIDTH)
         column.addWidget(self.photo_note)
+        self.not_the_same = QCheckBox(self.tr("Not the same person: use it"))
+        self.not_the_same.setVisible(False)
+        self.not_the_same.toggled.connect(self._update_save)
+        column.addWidget(self.not_the_same)
         column.addStretch(1)
         return column
 
@@ -124,9 +134,45 @@ class EditPersonDialog(QDialog):
         chooser.open()
 
     def set_photo_file(self, path: str) -> None:
-        """Use the photo in `path` (cropped and checked when saving)."""
+        """Use the photo in `path`: Save waits until the page has checked it."""
         self.photo_path = path
-        self.photo_note.setText(self.tr("New photo chosen: it is cropped and checked on saving"))
+        self._photo_state = "checking"
+        self.not_the_same.setVisible(False)
+        self.not_the_same.setChecked(False)
+        self.photo_note.setText(self.tr("Checking the new photo…"))
+        self._update_save()
+        self.photo_chosen.emit(path)
+
+    def show_photo_check(
+        self, path: str, crop: QImage | None, problems: Sequence[str], look_alike: str = ""
+    ) -> None:
+        """The page's verdict on the photo in `path`: the 640x480 crop as terminals will get
+        it, what fails (Save stays off), or whom it looks like (Save needs the tick)."""
+        if path != self.photo_path:
+            return  # an earlier choice answered late
+        if crop is not None and not crop.isNull():
+            self.photo.setPixmap(QPixmap.fromImage(crop).scaledToWidth(PHOTO_WIDTH))
+        if problems:
+            self._photo_state = "refused"
+            note = self.tr("This photo cannot be used: %1").replace("%1", "; ".join(problems))
+        elif look_alike:
+            self._photo_state = "duplicate"
+            note = self.tr("This face looks like %1.").replace("%1", look_alike)
+        else:
+            self._photo_state = "usable"
+            note = self.tr("New photo checked: it replaces the old one on saving")
+        self.photo_note.setText(note)
+        self.not_the_same.setVisible(self._photo_state == "duplicate")
+        self._update_save()
+
+    @property
+    def allow_look_alike(self) -> bool:
+        """True when the operator confirmed the new face is not the person it looks like."""
+        return self._photo_state == "duplicate" and self.not_the_same.isChecked()
+
+    def _update_save(self) -> None:
+        photo_ok = self._photo_state in ("unchanged", "usable") or self.allow_look_alike
+        self.save_button.setEnabled(self.form.is_valid() and photo_ok)
 
     def values(self) -> tuple[PersonRecord, list[TerminalSerial]]:
         """The edited person (without photo) and the terminals to send to."""

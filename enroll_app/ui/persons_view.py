@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from enroll_app.services.enroll import Assessment, EnrollmentRefused
 from enroll_app.store.api import Store
 from enroll_app.store.audit import AuditFilter
 from enroll_app.store.db import PersonsChanged
@@ -167,23 +168,95 @@ class PersonsPresenter(QObject):
     # ---- actions -----------------------------------------------------------------------------
 
     async def edit(self, person_id: PersonId, parent: QWidget) -> None:
-        """Open the edit dialog; Save stores the change and sends it to the chosen terminals."""
+        """Open the edit dialog; Save stores the change and sends it to the chosen terminals.
+
+        A new photo is checked while the dialog is open (quality, crop, duplicate search) and
+        saved with its embedding: the duplicate search then knows the new face.
+        """
         store = self._store()
         person = await store.get_person(person_id, with_photo=True)
         image = await asyncio.to_thread(_decode, person.photo) if person.photo else None
         held = await store.targets_of(person_id)
         targets = [TargetTerminal(s, n, online=True) for s, n in self.terminals.items()]
         dialog = EditPersonDialog(person, image, targets, held, parent)
-        if not await ask(dialog):
-            return
-        edited, serials = dialog.values()
-        if dialog.photo_path:
-            edited = await self._with_new_photo(edited, dialog.photo_path)
+        checks: dict[str, asyncio.Task[Assessment | None]] = {}
+
+        def check(path: str) -> None:
+            task = self.context.tasks.start(self._check_photo, dialog, person_id, path)
+            if task is not None:
+                checks[path] = task
+
+        dialog.photo_chosen.connect(check)
+        try:
+            if not await ask(dialog):
+                return
+            edited, serials = dialog.values()
+            path, allow_look_alike = dialog.photo_path, dialog.allow_look_alike
+        finally:
+            for task in checks.values():
+                task.cancel()  # the dialog is going away (a finished check ignores this)
+        if path:
+            assessment = _result_of(checks.get(path)) or await self._assess_file(path)
+            try:
+                edited = await self.context.station.enrollment.with_new_photo(
+                    edited, assessment, allow_duplicate=allow_look_alike
+                )
+            except EnrollmentRefused as exc:
+                raise OperatorError(self._refusal_text(exc)) from exc
         gone = sorted(set(held) - set(serials))
         await self.save(edited, serials)
         if gone:
             await store.remove_person_from(person_id, gone, ACTOR)
         self.notice.emit("info", self._sent_text(edited, len(serials)))
+
+    async def _check_photo(
+        self, dialog: EditPersonDialog, person_id: PersonId, path: str
+    ) -> Assessment | None:
+        """Assess the chosen file and show the verdict in the (still open) dialog."""
+        try:
+            assessment = await self._assess_file(path)
+        except OperatorError as exc:
+            dialog.show_photo_check(path, None, [str(exc)])
+            return None
+        crop = await asyncio.to_thread(_decode, assessment.jpeg) if assessment.photo else None
+        problems = [c.message(self.language) for c in assessment.report.failed]
+        if not assessment.ok and not problems:
+            problems = [self.tr("no face found")]
+        look_alike = ""
+        duplicate = next(
+            (
+                m
+                for m in assessment.matches
+                if m.verdict == "duplicate" and m.person_id != person_id
+            ),
+            None,
+        )
+        if duplicate is not None:
+            look_alike = f"{duplicate.name or duplicate.person_id} ({duplicate.person_id})"
+        dialog.show_photo_check(path, crop, problems, look_alike)
+        return assessment
+
+    async def _assess_file(self, path: str) -> Assessment:
+        """Read and assess a photo file; unreadable files become a plain operator error."""
+        from enroll_app.face.types import ImageError, read_image
+
+        try:
+            image = await asyncio.to_thread(read_image, path)
+            return await self.context.station.enrollment.assess(image)
+        except (ImageError, OSError) as exc:
+            raise OperatorError(
+                self.tr("The photo %1 cannot be read: %2")
+                .replace("%1", path)
+                .replace("%2", str(exc))
+            ) from exc
+
+    def _refusal_text(self, exc: EnrollmentRefused) -> str:
+        return exc.zh if self.language.startswith("zh") and exc.zh else str(exc)
+
+    @property
+    def language(self) -> str:
+        """The operator's language ("en" or "zh_CN")."""
+        return self.context.tasks.language
 
     async def save(self, person: PersonRecord, targets: list[TerminalSerial]) -> PersonRecord:
         """Store `person` and owe it to `targets` (the sync workers deliver it)."""
@@ -191,17 +264,6 @@ class PersonsPresenter(QObject):
             return await self._store().save_person(person, targets, ACTOR)
         except StoreError as exc:
             raise OperatorError(str(exc)) from exc
-
-    async def _with_new_photo(self, person: PersonRecord, path: str) -> PersonRecord:
-        from dataclasses import replace
-
-        from enroll_app.face.crop import crop_photo
-        from enroll_app.face.types import read_image
-
-        engine = await self.context.station.face_engine()
-        image = await asyncio.to_thread(read_image, path)
-        photo = await asyncio.to_thread(crop_photo, engine, image)
-        return replace(person, photo=photo.jpeg)
 
     def _sent_text(self, person: PersonRecord, terminals: int) -> str:
         name = person.name or person.id
@@ -322,6 +384,13 @@ def _hand_over(
     """Store thread → UI thread (a closed loop means the page is going away anyway)."""
     if not loop.is_closed():
         loop.call_soon_threadsafe(slot, change)
+
+
+def _result_of(task: asyncio.Task[Assessment | None] | None) -> Assessment | None:
+    """The result of a finished photo check; None when it did not finish well."""
+    if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+        return None
+    return task.result()
 
 
 def _held(state: str) -> bool:

@@ -23,6 +23,7 @@ from tests.integration.enroll_support import (
     yaoming,
     yaoming_from_players,
 )
+from tests.services.import_photos import portrait
 
 VISITOR = PersonRecord(
     id=PersonId("V20260302-001"),
@@ -365,3 +366,55 @@ async def test_a_face_enrolled_after_the_photo_was_assessed_is_still_caught(
             await svc.enroll(EnrollRequest(twin, at_desk_two, [term.serial], check_terminals=False))
         assert refused.value.reason == "duplicate"
         assert refused.value.person_id == VISITOR.id
+
+
+@pytest.mark.asyncio
+async def test_a_replaced_photo_replaces_the_face_the_station_searches(
+    sim_factory: SimFactory,
+) -> None:
+    """Editing a person's photo: the new face goes into the store and the duplicate search;
+    the old one no longer names them; someone else's face or a bad photo is refused."""
+    term = await sim_factory()
+    serials = [term.serial]
+    async with station_with([term]) as station:
+        svc = station.enrollment
+        first = await svc.assess(portrait("player"))
+        assert first.ok, first.failed_codes
+        assert (await svc.enroll(EnrollRequest(VISITOR, first, serials))).all_ok
+        yao = PersonRecord(id=PersonId("E-0011"), name="Yao Ming")
+        assert (await svc.enroll(EnrollRequest(yao, await svc.assess(yaoming()), serials))).all_ok
+
+        new_face = await svc.assess(portrait("gdp"))  # someone else: the visitor's photo was wrong
+        assert new_face.ok, new_face.failed_codes
+        assert new_face.duplicate is None
+        stored = await station.store.get_person(VISITOR.id)
+        edited = await svc.with_new_photo(stored, new_face)
+        await station.store.save_person(edited, serials, "operator")
+        await svc.gallery_in_step()
+
+        kept = await station.store.get_person(VISITOR.id, with_photo=True, model_pack=station.pack)
+        assert kept.photo == new_face.jpeg
+        assert kept.embedding is not None
+        assert new_face.embedding is not None
+        assert np.allclose(kept.embedding.as_array(), new_face.embedding)
+        again = await svc.assess(portrait("gdp"))
+        assert again.duplicate is not None
+        assert again.duplicate.person_id == VISITOR.id
+        old = await svc.assess(portrait("player"))
+        assert all(m.person_id != VISITOR.id for m in old.matches)  # the old face is gone
+
+        # Yao Ming's face on the visitor: refused (it names him), unless the operator insists.
+        his = await svc.assess(yaoming_from_players())
+        with pytest.raises(EnrollmentRefused) as refused:
+            await svc.with_new_photo(kept, his)
+        assert (refused.value.reason, refused.value.person_id) == ("duplicate", "E-0011")
+        forced = await svc.with_new_photo(kept, his, allow_duplicate=True)
+        assert forced.photo == his.jpeg
+        # Yao Ming's own new photo matches only himself: no refusal.
+        assert (await svc.with_new_photo(yao, his)).photo == his.jpeg
+
+        with pytest.raises(EnrollmentRefused) as bad:
+            await svc.with_new_photo(kept, await svc.assess(_dark()))
+        assert bad.value.reason == "quality"
+        assert "brightness" in bad.value.codes
+        assert (await station.store.get_person(VISITOR.id, with_photo=True)).photo == new_face.jpeg
