@@ -419,12 +419,17 @@ class RowPlan:
 
 @dataclass
 class ImportPlan:
-    """The dry run of one import: a `RowPlan` per data row, in sheet order."""
+    """The dry run of one import: a `RowPlan` per data row, in sheet order.
+
+    `cancelled`: the dry run was stopped early and `rows` holds only the rows decided until
+    then; such a plan is for showing, `ImportService.run` refuses it.
+    """
 
     sheet: Sheet
     mapping: dict[str, int]
     targets: list[TerminalSerial]
     rows: list[RowPlan]
+    cancelled: bool = False
 
     def count(self, action: Action) -> int:
         """How many rows would get `action`."""
@@ -615,8 +620,9 @@ class ImportService:
         through quality, crop and the duplicate search against the station and the rows
         above it. A duplicate face of a different id, a bad photo, a repeated id or a
         value a terminal would refuse makes the row an error; the others are create /
-        update / unchanged, also per terminal. Cancelling stops early: the plan then holds
-        the rows decided so far. Raises `SheetError` for an unusable mapping.
+        update / unchanged, also per terminal. Cancelling stops before the next row: the plan
+        is then marked `cancelled` and holds the rows decided so far (to show, not to run).
+        Raises `SheetError` for an unusable mapping.
         """
         if problems := check_mapping(sheet.headers, mapping):
             raise SheetError("; ".join(problems))
@@ -627,8 +633,10 @@ class ImportService:
         placements = await store.placements_of([i for i in ids if i])
         state = _Planning(mapping, index, serials, placements)
         planned: list[RowPlan] = []
+        cancelled = False
         for number, row in zip(sheet.row_numbers, sheet.rows, strict=True):
             if cancel_event is not None and cancel_event.is_set():
+                cancelled = True
                 break
             plan = await self._plan_row(number, row, state)
             if check_photos and plan.action != "error" and plan.photo is not None:
@@ -641,7 +649,7 @@ class ImportService:
             if on_progress is not None:
                 on_progress(ImportProgress("plan", len(planned), len(sheet.rows), number,
                                            plan.person_id))  # fmt: skip
-        return ImportPlan(sheet, dict(mapping), serials, planned)
+        return ImportPlan(sheet, dict(mapping), serials, planned, cancelled)
 
     async def _plan_row(self, number: int, row: list[str], state: _Planning) -> RowPlan:
         mapping, index, seen = state.mapping, state.index, state.seen
@@ -809,10 +817,15 @@ class ImportService:
     ) -> ImportReport:
         """Save every create / update row of `plan` (one transaction each, with its outbox
         entries); the sync workers deliver. Cancelling stops before the next row: rows
-        saved so far stay saved, the rest are reported `cancelled`.
+        saved so far stay saved (each whole, with photo and embedding), the rest are reported
+        `cancelled` and nothing of them is written; importing the same sheet again finds the
+        saved rows `unchanged` and does the rest.
 
-        Rows whose photo was not checked in the plan are checked now.
+        Rows whose photo was not checked in the plan are checked now. Raises `SheetError` for
+        a cancelled dry run: it does not cover every row of the sheet.
         """
+        if plan.cancelled:
+            raise SheetError("The dry run was cancelled: run it again before importing")
         report = ImportReport(list(plan.sheet.headers), [])
         total = len(plan.rows)
         for done, row in enumerate(plan.rows, start=1):

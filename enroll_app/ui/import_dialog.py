@@ -2,7 +2,8 @@
 
 `ImportDialog`: choose a CSV/XLSX sheet and a photo folder, map columns with a preview, check
 a dry-run plan (create / update / unchanged / error per row and per terminal), run it with a
-progress bar and Cancel, export the per-row report (fix it and choose it again to re-import).
+progress bar and Cancel (also Esc: it stops the run, the dialog stays with its report), export
+the per-row report (fix it and choose it again to re-import).
 `OffboardDialog`: paste ids or load a list, see what would go, remove everywhere (guarded).
 """
 
@@ -90,6 +91,7 @@ class ImportDialog(QDialog):
         self.plan: ImportPlan | None = None
         self.report: ImportReport | None = None
         self._cancel = asyncio.Event()
+        self._busy = False
         layout = QVBoxLayout(self)
         layout.addWidget(self._sources())
         layout.addWidget(self._mapping_box(), 0)
@@ -209,16 +211,17 @@ class ImportDialog(QDialog):
         self.import_button = QPushButton(self.tr("Import"))
         self.import_button.clicked.connect(lambda: self._run(self._import, self.tr("Importing")))
         self.cancel_button = QPushButton(self.tr("Cancel the run"))
-        self.cancel_button.clicked.connect(self._cancel.set)
+        self.cancel_button.setToolTip(self.tr("Stop after the current row (Esc)"))
+        self.cancel_button.clicked.connect(self.cancel_run)
         self.export_button = QPushButton(self.tr("Export report…"))
         self.export_button.clicked.connect(lambda: self._run(self._export, ""))
-        close = QPushButton(self.tr("Close"))
-        close.clicked.connect(self.reject)
+        self.close_button = QPushButton(self.tr("Close"))
+        self.close_button.clicked.connect(self.reject)
         for button in (self.check_button, self.import_button, self.cancel_button):
             row.addWidget(button)
         row.addStretch(1)
         row.addWidget(self.export_button)
-        row.addWidget(close)
+        row.addWidget(self.close_button)
         return row
 
     # ---- sheet and mapping -------------------------------------------------------------------
@@ -310,9 +313,13 @@ class ImportDialog(QDialog):
             raise OperatorError(str(exc)) from exc
         finally:
             self._end()
-        self.plan = plan
-        self._update_buttons()
         self._show_plan(plan)
+        # A cancelled dry run covers a part of the sheet only: shown, never imported (nor is
+        # an older plan the table no longer shows).
+        self.plan = None if plan.cancelled else plan
+        self._update_buttons()
+        if plan.cancelled:
+            self._show_cancelled_plan(plan)
 
     async def _import(self) -> None:
         plan = self.plan
@@ -321,6 +328,8 @@ class ImportDialog(QDialog):
         self._begin(len(plan.rows))
         try:
             report = await self.service.run(plan, self._progress, self._cancel)
+        except SheetError as exc:
+            raise OperatorError(str(exc)) from exc
         finally:
             self._end()
         self.report = report
@@ -346,12 +355,32 @@ class ImportDialog(QDialog):
         self.progress.setRange(0, max(step.total, 1))
         self.progress.setValue(step.done)
 
+    def cancel_run(self) -> None:
+        """Stop the dry run or the import after the row in hand (the Cancel button, Esc).
+
+        Rows already imported stay imported, each complete; the report says how far it got.
+        """
+        if not self._busy or self._cancel.is_set():
+            return
+        self._cancel.set()
+        self.summary.setText(self.tr("Stopping after the current row…"))
+        self._update_buttons()
+
+    def reject(self) -> None:
+        """Close, unless a run is going: then Esc or the window's close button cancel the run
+        and the dialog stays open to show how far it got (closing would hide the report)."""
+        if self._busy:
+            self.cancel_run()
+            return
+        super().reject()
+
     def _update_buttons(self) -> None:
-        busy = getattr(self, "_busy", False)
+        busy = self._busy
         self.check_button.setEnabled(not busy and self.sheet is not None)
         self.import_button.setEnabled(not busy and self.plan is not None)
-        self.cancel_button.setEnabled(busy)
+        self.cancel_button.setEnabled(busy and not self._cancel.is_set())
         self.export_button.setEnabled(not busy and self.report is not None)
+        self.close_button.setEnabled(not busy)
 
     # ---- showing -----------------------------------------------------------------------------
 
@@ -372,6 +401,17 @@ class ImportDialog(QDialog):
             self._set_row(index, [str(row.row_no), row.person_id, row.action, terminals, notes])
             self._tint(index, row.action)
 
+    def _show_cancelled_plan(self, plan: ImportPlan) -> None:
+        self.results_box.setTitle(self.tr("Plan (cancelled, nothing written)"))
+        self.summary.setText(
+            self.tr(
+                "Dry run cancelled after %1 of %2 row(s); nothing was written. "
+                "Run the dry run again to import."
+            )
+            .replace("%1", str(len(plan.rows)))
+            .replace("%2", str(len(plan.sheet.rows)))
+        )
+
     def _show_report(self, report: ImportReport) -> None:
         counts = report.summary()
         self.results_box.setTitle(self.tr("Report"))
@@ -383,8 +423,15 @@ class ImportDialog(QDialog):
             .replace("%4", str(counts["error"]))
         )
         if report.cancelled:
-            text += " " + self.tr("Cancelled: %1 row(s) not imported.").replace(
-                "%1", str(counts["cancelled"])
+            self.results_box.setTitle(self.tr("Report (import cancelled)"))
+            text += " " + (
+                self.tr(
+                    "Cancelled after %1 of %2 row(s): the other %3 were not imported. "
+                    "Run the dry run and import the same file again to do the rest."
+                )
+                .replace("%1", str(len(report.rows) - counts["cancelled"]))
+                .replace("%2", str(len(report.rows)))
+                .replace("%3", str(counts["cancelled"]))
             )
         if counts["error"]:
             text += " " + self.tr("Export the report, fix the rows and import the file again.")

@@ -1,21 +1,28 @@
 """The import and offboarding dialogs over a real store and the real face checks: column
-guessing, dry run, import, report export and re-import, offboarding behind the 20 % guard."""
+guessing, dry run, import, report export and re-import, cancelling a run (button and Esc) and
+finishing it later, offboarding behind the 20 % guard."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 from gui_harness import QLoop
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
-from station_data import fill_station, start_station, stop_station
+from services.import_photos import write_photo  # tests/services: three different real faces
+from station_data import fill_station, make_person, start_station, stop_station
 
 from enroll_app.face.samples import sample_photo
+from enroll_app.store.api import Store
+from enroll_app.store.db import Db
 from enroll_app.store.records import PersonId, PlacementState, jpeg_size
 from enroll_app.ui.app import Station
 from enroll_app.ui.import_dialog import ImportDialog, OffboardDialog
@@ -170,4 +177,190 @@ def test_offboarding_a_list_asks_twice_when_many_would_go(
     placements = qloop.run(store.placements_of([PersonId("E00005")]))[PersonId("E00005")]
     assert {p.state for p in placements} == {PlacementState.REMOVING}
     dialog.reject()
+    qloop.run(station.context.tasks.wait_idle())
+
+
+# ---- cancelling a run --------------------------------------------------------------------------
+
+NEW_FACES = (("N001", "yao"), ("N002", "player"), ("N003", "gdp"))  # three different people
+
+
+class StalledDisk:
+    """Holds the store's thread, as a disk that stalls, from the moment the dialog's progress
+    bar shows `rows` rows done until `release`: the run is then between rows, its next row
+    waiting for the store, and the operator has time to cancel."""
+
+    def __init__(self, dialog: ImportDialog, store: Store, rows: int) -> None:
+        self.held = threading.Event()
+        self._go = threading.Event()
+        self._dialog, self._store, self._rows = dialog, store, rows
+        self._job: asyncio.Future[None] | None = None
+        dialog.progress.valueChanged.connect(self._progress)
+
+    def _progress(self, value: int) -> None:
+        if value == self._rows and self._job is None:
+            self._job = self._store.call(self._stall)
+
+    def _stall(self, db: Db) -> None:
+        del db
+        self.held.set()
+        self._go.wait(timeout=60)  # a safety net only: `release` ends it
+
+    def stalled(self) -> bool:
+        """True while the store is held with exactly `rows` rows done on the progress bar."""
+        bar = self._dialog.progress
+        return self.held.is_set() and bar.isVisible() and bar.value() == self._rows
+
+    def release(self, qloop: QLoop) -> None:
+        """Let the store go on; the run continues from where it waits."""
+        self._dialog.progress.valueChanged.disconnect(self._progress)
+        self._go.set()
+        assert self._job is not None, "the progress bar never reached the stall"
+        qloop.run(self._job)
+
+
+def _open_import(station: Station, qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> ImportDialog:
+    """The import dialog with a sheet of three new persons (photos) and two renamed ones,
+    for this station only (the doors of `fill_station` are not running)."""
+    photos = tmp_path / "photos"
+    for stem, kind in NEW_FACES:
+        write_photo(photos, stem, kind)
+    rows = [["工号", "姓名"], *([i, f"New {i}"] for i, _ in NEW_FACES)]
+    rows += [["E00004", "Zhou Renamed"], ["E00005", "Wu Renamed"]]  # E00004: their photo stays
+    _page(station).import_button.click()
+    dialog = _dialog(ImportDialog, qtbot)
+    dialog.photos_path.setText(str(photos))
+    qloop.run(dialog.load(_write(tmp_path / "hr.csv", rows)))
+    for check in dialog.targets.values():
+        check.setChecked(False)
+    return dialog
+
+
+def _cells(dialog: ImportDialog, column: int) -> list[str]:
+    return [dialog.rows.item(r, column).text() for r in range(dialog.rows.rowCount())]
+
+
+def _usable_after_run(dialog: ImportDialog) -> None:
+    """Back to a usable dialog: open, no progress bar, the buttons for the next step."""
+    assert dialog.isVisible()
+    assert not dialog.progress.isVisible()
+    assert dialog.check_button.isEnabled()
+    assert not dialog.cancel_button.isEnabled()
+    assert dialog.close_button.isEnabled()
+
+
+def test_cancelling_an_import_keeps_whole_rows_and_a_second_import_does_the_rest(
+    station: Station, qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    services = station.context.station
+    store = services.store
+    dialog = _open_import(station, qtbot, qloop, tmp_path)
+    assert _dry_run(dialog, qtbot) == "Create 3, update 2, unchanged 0, errors 0.", _cells(
+        dialog, 4
+    )
+    before = qloop.run(store.count_persons())
+
+    disk = StalledDisk(dialog, store, rows=1)
+    dialog.import_button.click()
+    qtbot.waitUntil(disk.stalled, timeout=WAIT_MS)  # 1 of 5 rows done, the 2nd waits
+    assert dialog.progress.maximum() == 5
+    assert dialog.cancel_button.isEnabled()
+    assert not dialog.import_button.isEnabled()
+    assert not dialog.check_button.isEnabled()
+    assert not dialog.close_button.isEnabled()  # closing now would hide the report
+    dialog.cancel_button.click()
+    assert dialog.summary.text() == "Stopping after the current row…"
+    assert not dialog.cancel_button.isEnabled()  # pressed once: no second, silent press
+    disk.release(qloop)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=WAIT_MS)
+
+    # The row in hand finished; the three after it never started.
+    _usable_after_run(dialog)
+    assert not dialog.import_button.isEnabled()  # the plan is used up: check again first
+    assert dialog.export_button.isEnabled()
+    assert dialog.results_box.title() == "Report (import cancelled)"
+    assert dialog.summary.text() == (
+        "Created 2, updated 0, unchanged 0, errors 0. Cancelled after 2 of 5 row(s): the other"
+        " 3 were not imported. Run the dry run and import the same file again to do the rest."
+    )
+    assert _cells(dialog, 1) == ["N001", "N002", "N003", "E00004", "E00005"]
+    assert _cells(dialog, 2) == ["created", "created", "cancelled", "cancelled", "cancelled"]
+    for person_id in ("N001", "N002"):  # complete: the enrollment photo and its embedding
+        saved = qloop.run(
+            store.get_person(PersonId(person_id), with_photo=True, model_pack=services.pack)
+        )
+        assert saved.name == f"New {person_id}"
+        assert saved.photo is not None
+        assert jpeg_size(saved.photo) == (640, 480)
+        assert saved.embedding is not None
+        assert saved.embedding.model_pack == services.pack
+    assert qloop.run(store.find_person(PersonId("N003"))) is None
+    untouched = qloop.run(store.get_person(PersonId("E00004")))
+    assert untouched.name == make_person(4, 0).name
+    assert qloop.run(store.count_persons()) == before + 2  # nobody half-written
+    report = tmp_path / "report.csv"
+    qloop.run(dialog.export_report(report))  # the report survived the cancel
+    with report.open(encoding="utf-8-sig", newline="") as handle:
+        assert [r[-2] for r in list(csv.reader(handle))[1:]] == _cells(dialog, 2)
+
+    # The same file again: the saved rows are unchanged, the rest is done now.
+    assert _dry_run(dialog, qtbot) == "Create 1, update 2, unchanged 2, errors 0."
+    assert _import(dialog, qtbot) == "Created 1, updated 2, unchanged 2, errors 0."
+    assert _cells(dialog, 2) == ["unchanged", "unchanged", "created", "updated", "updated"]
+    assert dialog.results_box.title() == "Report"
+    _usable_after_run(dialog)
+    third = qloop.run(store.get_person(PersonId("N003"), model_pack=services.pack))
+    assert third.embedding is not None
+    assert qloop.run(store.get_person(PersonId("E00004"))).name == "Zhou Renamed"
+    assert qloop.run(store.count_persons()) == before + 3
+    dialog.reject()
+    qloop.run(station.context.tasks.wait_idle())
+
+
+def test_esc_cancels_a_running_dry_run_or_import_and_keeps_the_dialog_open(
+    station: Station, qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    store = station.context.station.store
+    dialog = _open_import(station, qtbot, qloop, tmp_path)
+
+    # Esc during the dry run: it stops; the part checked is shown but cannot be imported.
+    disk = StalledDisk(dialog, store, rows=1)
+    dialog.check_button.click()
+    qtbot.waitUntil(disk.stalled, timeout=WAIT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible()
+    assert dialog.summary.text() == "Stopping after the current row…"
+    disk.release(qloop)
+    qtbot.waitUntil(lambda: not dialog.progress.isVisible(), timeout=WAIT_MS)
+    _usable_after_run(dialog)
+    assert dialog.summary.text() == (
+        "Dry run cancelled after 2 of 5 row(s); nothing was written. "
+        "Run the dry run again to import."
+    )
+    assert dialog.results_box.title() == "Plan (cancelled, nothing written)"
+    assert dialog.plan is None
+    assert not dialog.import_button.isEnabled()
+    assert _cells(dialog, 2) == ["create", "create"]
+
+    # Esc and the window's close button during the import: the run stops, the report stays.
+    assert _dry_run(dialog, qtbot) == "Create 3, update 2, unchanged 0, errors 0."
+    disk = StalledDisk(dialog, store, rows=3)
+    dialog.import_button.click()
+    qtbot.waitUntil(disk.stalled, timeout=WAIT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.close()  # refused while the run winds down
+    assert dialog.isVisible()
+    disk.release(qloop)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=WAIT_MS)
+    _usable_after_run(dialog)
+    assert "Cancelled after 4 of 5 row(s): the other 1 were not imported." in (
+        dialog.summary.text()
+    )
+    assert _cells(dialog, 2) == ["created", "created", "created", "updated", "cancelled"]
+    assert qloop.run(store.get_person(PersonId("E00004"))).name == "Zhou Renamed"
+    assert qloop.run(store.get_person(PersonId("E00005"))).name == make_person(5, 0).name
+
+    # With nothing running, Esc closes the dialog as always.
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     qloop.run(station.context.tasks.wait_idle())

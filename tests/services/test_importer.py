@@ -301,6 +301,27 @@ async def test_cancel_mid_run_keeps_the_rows_already_saved(
 
 
 @pytest.mark.asyncio
+async def test_a_cancelled_dry_run_is_marked_and_cannot_be_run(
+    station: StationServices, tmp_path: Path
+) -> None:
+    photos = tmp_path / "photos"
+    for stem, kind in (("1", "yao"), ("2", "player"), ("3", "gdp")):
+        write_photo(photos, stem, kind)
+    sheet = read_sheet(write_csv(tmp_path / "s.csv", [["id"], ["1"], ["2"], ["3"]]))
+    importer = ImportService(station)
+    cancel = asyncio.Event()
+    plan = await importer.plan(
+        sheet, {"id": 0}, photos, [], on_progress=lambda p: cancel.set(), cancel_event=cancel
+    )
+    assert plan.cancelled
+    assert [r.person_id for r in plan.rows] == ["1"]  # the rows decided before the cancel
+    with pytest.raises(SheetError, match="dry run was cancelled"):
+        await importer.run(plan)  # it would leave rows 2 and 3 out of the report
+    assert await station.store.count_persons() == 0
+    assert not (await importer.plan(sheet, {"id": 0}, photos, [])).cancelled
+
+
+@pytest.mark.asyncio
 async def test_exported_report_can_be_fixed_and_imported_again(
     station: StationServices, tmp_path: Path
 ) -> None:

@@ -488,12 +488,12 @@
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../import_dialog.py" line="+84"/>
+        <location filename="../import_dialog.py" line="+85"/>
         <source>Import persons from a sheet</source>
         <translation>从表格导入人员</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>A CSV or XLSX file, one person per row</source>
         <translation>CSV 或 XLSX 文件，每行一人</translation>
     </message>
@@ -598,6 +598,11 @@
         <translation>取消导入</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Stop after the current row (Esc)</source>
+        <translation>当前行完成后停止（Esc）</translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Export report…</source>
         <translation>导出报告…</translation>
@@ -643,12 +648,17 @@
         <translation>请先选择表格</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+27"/>
         <source>Run the dry run first</source>
         <translation>请先试运行</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+39"/>
+        <source>Stopping after the current row…</source>
+        <translation>正在停止：完成当前行后停止…</translation>
+    </message>
+    <message>
+        <location line="+23"/>
         <source>Plan (nothing written yet)</source>
         <translation>计划（尚未写入任何内容）</translation>
     </message>
@@ -658,7 +668,17 @@
         <translation>新建 %1，更新 %2，不变 %3，错误 %4。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+14"/>
+        <source>Plan (cancelled, nothing written)</source>
+        <translation>计划（已取消，未写入任何内容）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Dry run cancelled after %1 of %2 row(s); nothing was written. Run the dry run again to import.</source>
+        <translation>试运行已在检查 %2 行中的 %1 行后取消；未写入任何内容。请重新试运行后再导入。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Report</source>
         <translation>报告</translation>
     </message>
@@ -669,11 +689,16 @@
     </message>
     <message>
         <location line="+7"/>
-        <source>Cancelled: %1 row(s) not imported.</source>
-        <translation>已取消：%1 行未导入。</translation>
+        <source>Report (import cancelled)</source>
+        <translation>报告（导入已取消）</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
+        <source>Cancelled after %1 of %2 row(s): the other %3 were not imported. Run the dry run and import the same file again to do the rest.</source>
+        <translation>已在 %2 行中完成 %1 行后取消：其余 %3 行未导入。请对同一文件重新试运行并导入以完成剩余部分。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Export the report, fix the rows and import the file again.</source>
         <translation>请导出报告，修正这些行后重新导入该文件。</translation>
     </message>
