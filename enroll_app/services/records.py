@@ -9,6 +9,8 @@ record that is uploaded and also polled (or re-sent by a terminal) is stored onc
     await records.start()                                   # poll_all() now and every few minutes
     rows = await records.list(PassFilter(serial=serial))
     count = await records.export_csv(PassFilter(), path)
+    unsubscribe = records.subscribe(on_stored)            # on_stored(PassesStored) on the loop
+    page = await records.page(where, after_id=last_id)    # only what was stored since
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from enroll_app.services.discovery import TerminalRegistry
 from enroll_app.services.terminals import TerminalService
 from enroll_app.store import passes
 from enroll_app.store.api import Store
-from enroll_app.store.passes import PassFilter
+from enroll_app.store.passes import PassFilter, PassPage
 from enroll_app.store.records import PassRecordRow, PersonId, TerminalSerial
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.errors import TerminalError
@@ -73,6 +75,17 @@ class PollResult:
     skipped: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PassesStored:
+    """New pass records are in the store: how many, from which terminals."""
+
+    serials: frozenset[TerminalSerial]
+    count: int
+
+
+StoredListener = Callable[[PassesStored], None]
+
+
 def row_from_record(record: PassRecord, serial: str | None = None) -> PassRecordRow:
     """The store row of a terminal's record (`serial` when the record does not name it)."""
     sn = record.device_sn or serial
@@ -92,7 +105,8 @@ class RecordsService:
     """Receives, polls, lists and exports pass records; Qt-free, runs on the event loop.
 
     `listeners` get each uploaded record after it is stored (same as `PassRecordLog`), and
-    `poll_listeners` get `(serial, added)` after each poll that found something.
+    `poll_listeners` get `(serial, added)` after each poll that found something. Subscribers
+    (`subscribe`) hear of every write that added records, whichever way they came.
     Terminals that uploaded a record within the last two poll intervals are not polled:
     their records come by themselves.
     """
@@ -113,6 +127,29 @@ class RecordsService:
         self._wake = asyncio.Event()
         self.listeners: list[Callable[[PassRecord], None]] = []
         self.poll_listeners: list[Callable[[str, int], None]] = []
+        self._subscribers: list[StoredListener] = []
+
+    def subscribe(self, listener: StoredListener) -> Callable[[], None]:
+        """Call `listener(PassesStored)` after each write that added records (uploads, polls,
+        adoption of the old log); returns an unsubscribe.
+
+        It runs on the event loop inside the write's caller (an upload waits for it before
+        its acknowledgement): it must only take note, e.g. start a timer. One that raises is
+        logged and ignored.
+        """
+        self._subscribers.append(listener)
+        return lambda: self._subscribers.remove(listener)
+
+    async def _add(self, rows: list[PassRecordRow]) -> int:
+        added = await self._station.store.add_pass_records(rows)
+        if added:
+            stored = PassesStored(frozenset(r.serial for r in rows), added)
+            for listener in list(self._subscribers):
+                try:
+                    listener(stored)
+                except Exception:
+                    log.exception("a pass records subscriber failed")
+        return added
 
     # ---- the receiver side --------------------------------------------------------------
 
@@ -123,7 +160,7 @@ class RecordsService:
         and sends it again. Same signature as `PassRecordLog.store`.
         """
         rows = await self._named([row_from_record(record)])
-        await self._station.store.add_pass_records(rows)
+        await self._add(rows)
         self._last_upload[record.device_sn] = self._clock()
         for listener in list(self.listeners):
             listener(record)
@@ -134,7 +171,7 @@ class RecordsService:
         """Store records kept elsewhere (e.g. `PassRecordLog().read()`, the JSON-lines file
         the receiver wrote before the store took over); returns how many were new."""
         rows = await self._named([row_from_record(r) for r in records if r.device_sn])
-        return await self._station.store.add_pass_records(rows)
+        return await self._add(rows)
 
     # ---- polling ------------------------------------------------------------------------
 
@@ -155,7 +192,7 @@ class RecordsService:
 
             records = await with_client(self._station, serial, fetch)
             rows = await self._named([row_from_record(r, serial) for r in records])
-            added = await store.add_pass_records(rows)
+            added = await self._add(rows)
         if added:
             for listener in list(self.poll_listeners):
                 listener(serial, added)
@@ -221,6 +258,11 @@ class RecordsService:
     async def list(self, where: PassFilter | None = None) -> list[PassRecordRow]:
         """Stored records matching `where`, newest first, without snapshots."""
         return await self._station.store.list_pass_records(where)
+
+    async def page(self, where: PassFilter | None = None, after_id: int | None = None) -> PassPage:
+        """`list(where)` with the newest stored id; only records stored after `after_id` when
+        given (see `passes.pass_page`)."""
+        return await self._station.store.call(passes.pass_page, where, after_id)
 
     async def photo(self, row: PassRecordRow) -> bytes | None:
         """The snapshot the terminal sent with `row` (JPEG), or None."""

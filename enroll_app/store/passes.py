@@ -69,9 +69,34 @@ class PassFilter:
 
 def list_pass_records(db: Db, where: PassFilter | None = None) -> list[PassRecordRow]:
     """Pass records matching `where`, newest first, without snapshots."""
-    where = where or PassFilter()
+    return _select(db, where or PassFilter(), None)
+
+
+@dataclass(frozen=True)
+class PassPage:
+    """Records read in one store job, and the id of the newest record stored at that moment.
+
+    A list that remembers `last_id` asks `pass_page(where, after_id=last_id)` later for only
+    the records stored since, instead of reading everything again.
+    """
+
+    rows: list[PassRecordRow]
+    last_id: int
+
+
+def pass_page(db: Db, where: PassFilter | None = None, after_id: int | None = None) -> PassPage:
+    """`list_pass_records(where)`, restricted to records stored after `after_id` when given,
+    with the newest stored id (read together: no record can slip in between)."""
+    found = db.conn.execute("SELECT coalesce(max(id), 0) FROM pass_records").fetchone()[0]
+    return PassPage(_select(db, where or PassFilter(), after_id), int(found))
+
+
+def _select(db: Db, where: PassFilter, after_id: int | None) -> list[PassRecordRow]:
     clauses: list[str] = []
     params: list[object] = []
+    if after_id is not None:
+        clauses.append("r.id > ?")
+        params.append(after_id)
     if where.serial is not None:
         clauses.append("r.serial = ?")
         params.append(where.serial)

@@ -1,4 +1,5 @@
-"""`RecordsModel`: pass records, newest first, fetched page by page as the table scrolls down."""
+"""`RecordsModel`: pass records, newest first, fetched page by page as the table scrolls down;
+records stored later are merged in where they belong (`show_new`), without a reset."""
 
 from __future__ import annotations
 
@@ -6,24 +7,68 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from enroll_app.services.records import RecordsService
-from enroll_app.store.passes import PassFilter
+from enroll_app.store.passes import PassFilter, ts_ms
 from enroll_app.store.records import PassRecordRow, TerminalSerial
 from enroll_app.ui.persons_model import format_time
 
 PAGE_SIZE = 200
+NEW_AT_ONCE = 2000  # more new records than this in one merge: read the first page again
 COLUMNS = ("time", "person", "id", "terminal", "photo")
 
 Runner = Callable[..., object]
+Key = tuple[str, str, int]
+Run = tuple[int, int]  # (first row, count) of rows inserted together, in final row numbers
+
+
+def record_key(row: PassRecordRow) -> Key:
+    """What makes a record unique in the store: terminal, person, time to the millisecond."""
+    return (row.serial, row.person_id, ts_ms(row.ts))
+
+
+def merge_newer(
+    old: list[PassRecordRow], new: list[PassRecordRow]
+) -> list[tuple[int, list[PassRecordRow]]]:
+    """Where `new` rows (newest first) go among `old` (newest first): (first row, rows) runs in
+    ascending final row numbers, to insert in that order. A new row goes before an old one of
+    the same millisecond (the store lists the later stored first)."""
+    runs: list[tuple[int, list[PassRecordRow]]] = []
+    at = 0  # rows of `old` before the next new row
+    for placed, row in enumerate(new):  # `placed`: new rows before this one
+        stamp = ts_ms(row.ts)
+        while at < len(old) and ts_ms(old[at].ts) > stamp:
+            at += 1
+        if runs and runs[-1][0] + len(runs[-1][1]) == at + placed:
+            runs[-1][1].append(row)
+        else:
+            runs.append((at + placed, [row]))
+    return runs
 
 
 class RecordsModel(QAbstractTableModel):
     """Rows of `RecordsService.list` for one `PassFilter`; `fetchMore` reads the next page.
 
-    UI thread; the reads are store futures awaited in task-runner jobs.
+    `show_new()` reads only the records stored since the last read and inserts them where they
+    belong (rows inserted, never a reset: the view keeps its selection and can keep its place).
+    `merging` comes before such insertions, `merged(runs)` after every `show_new` read, with
+    the inserted (first row, count) runs in ascending order (none when nothing new matched).
+    The loaded rows are always all records of the filter from the newest down to the oldest
+    loaded one, so `fetchMore` can go on by offset.
+
+    UI thread; the reads are store futures awaited in task-runner jobs, one at a time.
     """
+
+    merging = Signal()
+    merged = Signal(object)  # list[Run]
 
     def __init__(self, run: Runner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -31,8 +76,11 @@ class RecordsModel(QAbstractTableModel):
         self._service: RecordsService | None = None
         self._filter = PassFilter(limit=PAGE_SIZE)
         self._rows: list[PassRecordRow] = []
+        self._keys: set[Key] = set()
+        self._last_id: int | None = None  # the newest stored record when the first page was read
         self._more = False
         self._fetching = False
+        self._stale = False  # records were stored while a read ran
         self._generation = 0
         self.terminal_names: Mapping[TerminalSerial, str] = {}
 
@@ -91,7 +139,22 @@ class RecordsModel(QAbstractTableModel):
             return
         self._generation += 1
         self._fetching = True
+        self._stale = False  # the first page shows everything stored before its read
         self._run(self._load, self._service, self._generation, 0)
+
+    def show_new(self) -> None:
+        """Insert the records matching the filter that were stored since the last read."""
+        if self._service is None:
+            return
+        if self._fetching:  # after the read under way (one read at a time keeps rows in order)
+            self._stale = True
+            return
+        if self._last_id is None:  # the first page never arrived: read it again
+            self.set_filter(self._filter)
+            return
+        self._fetching = True
+        self._stale = False
+        self._run(self._merge_new, self._service, self._generation, self._last_id)
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._more and not self._fetching
@@ -103,8 +166,13 @@ class RecordsModel(QAbstractTableModel):
         self._run(self._load, self._service, self._generation, len(self._rows))
 
     async def _load(self, service: RecordsService, generation: int, offset: int) -> None:
+        last_id = None
         try:
-            page = await service.list(replace(self._filter, offset=offset))
+            if offset == 0:
+                first = await service.page(self._filter)
+                page, last_id = first.rows, first.last_id
+            else:
+                page = await service.list(replace(self._filter, offset=offset))
         finally:
             if generation == self._generation:
                 self._fetching = False
@@ -113,9 +181,52 @@ class RecordsModel(QAbstractTableModel):
         if offset == 0:
             self.beginResetModel()
             self._rows = page
+            self._keys = {record_key(r) for r in page}
+            self._last_id = last_id
             self.endResetModel()
-        elif page:
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
-            self._rows.extend(page)
-            self.endInsertRows()
+        else:
+            # Records stored above since the last read shift the pages: drop the repeats.
+            fresh = [r for r in page if record_key(r) not in self._keys]
+            if fresh:
+                self.beginInsertRows(
+                    QModelIndex(), len(self._rows), len(self._rows) + len(fresh) - 1
+                )
+                self._rows.extend(fresh)
+                self._keys.update(record_key(r) for r in fresh)
+                self.endInsertRows()
         self._more = len(page) == PAGE_SIZE
+        if self._stale:
+            self.show_new()
+
+    async def _merge_new(self, service: RecordsService, generation: int, after_id: int) -> None:
+        where = replace(self._filter, offset=0, limit=NEW_AT_ONCE)
+        if self._more and self._rows:
+            # Older than the oldest loaded row: `fetchMore` brings those in their turn.
+            oldest = self._rows[-1].ts
+            where = replace(where, since=max(oldest, where.since or oldest))
+        try:
+            page = await service.page(where, after_id)
+        finally:
+            if generation == self._generation:
+                self._fetching = False
+        if generation != self._generation:
+            return
+        if len(page.rows) >= NEW_AT_ONCE:  # a flood: one fresh first page beats a merge
+            self.set_filter(self._filter)
+            return
+        self._last_id = page.last_id
+        fresh = [r for r in page.rows if record_key(r) not in self._keys]
+        self.merged.emit(self._insert(fresh))
+        if self._stale:
+            self.show_new()
+
+    def _insert(self, fresh: list[PassRecordRow]) -> list[Run]:
+        runs = merge_newer(self._rows, fresh)
+        if runs:
+            self.merging.emit()
+        for first, rows in runs:
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows[first:first] = rows
+            self._keys.update(record_key(r) for r in rows)
+            self.endInsertRows()
+        return [(first, len(rows)) for first, rows in runs]

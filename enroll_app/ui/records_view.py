@@ -1,4 +1,9 @@
-"""The Records page: who passed which terminal and when, with the terminal's snapshot; export."""
+"""The Records page: who passed which terminal and when, with the terminal's snapshot; export.
+
+Live: records stored while the page is open (uploads, polls) appear without a refresh. Store
+notifications arriving close together become one read of only the new records, merged into
+the table; an operator scrolled down keeps their place and sees "N new passes — show".
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -23,18 +29,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from enroll_app.services.records import RecordsService
+from enroll_app.services.records import PassesStored, RecordsService
 from enroll_app.store.passes import PassFilter
 from enroll_app.store.records import PassRecordRow, PersonId, TerminalSerial
-from enroll_app.ui.context import AppContext
+from enroll_app.ui.context import AppContext, ShutdownStage
 from enroll_app.ui.dialogs import ask
-from enroll_app.ui.records_model import RecordsModel
+from enroll_app.ui.records_model import RecordsModel, Run
 from enroll_app.ui.tasks import OperatorError
 from enroll_app.ui.widgets import paged_table
 
 DAY = 86400.0
 PHOTO_SIZE = (320, 240)
 SEARCH_DELAY_MS = 300
+NEW_RECORDS_DELAY_MS = 200  # records stored closer together than this: one read
+NEW_RECORDS_MAX_DELAY_MS = 1000  # ...but a steady stream still shows at least this often
 
 
 class RecordsPresenter(QObject):
@@ -51,6 +59,11 @@ class RecordsPresenter(QObject):
         self.model = RecordsModel(self.run_quietly, self)
         self.service: RecordsService | None = None
         self.terminals: dict[TerminalSerial, str] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+        self._new_records = QTimer(self, singleShot=True)
+        self._new_records.timeout.connect(self._show_new)
+        self._first_unshown: float | None = None  # monotonic time of the oldest unshown store
+        context.on_shutdown(ShutdownStage.CLIENTS, self.aclose, name="records page")
 
     def start(self) -> None:
         """Open the store (through the station) and show the newest records."""
@@ -60,7 +73,32 @@ class RecordsPresenter(QObject):
         station = await self.context.station_ready()
         self.service = station.records
         await self.reload_terminals()
+        # Before the first read: a record stored meanwhile is merged after it, not lost.
+        self._unsubscribe = self.service.subscribe(self._stored)
         self.model.attach(self.service)
+
+    async def aclose(self) -> None:
+        """Stop following new records (on quit)."""
+        self._new_records.stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _stored(self, stored: PassesStored) -> None:
+        # Called inside the write's caller (an upload waits for it): only (re)arm the timer.
+        # Trailing delay, so a burst is one read; capped, so a steady stream still shows.
+        del stored
+        now = time.monotonic()
+        if self._first_unshown is None:
+            self._first_unshown = now
+        waited_ms = (now - self._first_unshown) * 1000
+        self._new_records.start(
+            int(max(0.0, min(NEW_RECORDS_DELAY_MS, NEW_RECORDS_MAX_DELAY_MS - waited_ms)))
+        )
+
+    def _show_new(self) -> None:
+        self._first_unshown = None
+        self.model.show_new()
 
     async def reload_terminals(self) -> None:
         """Read the terminals' names."""
@@ -115,7 +153,12 @@ class RecordsView(QWidget):
         self.model = presenter.model
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_filter)
+        self._anchor: tuple[int, int] | None = None  # top visible row, its y, while merging
+        self._unseen = 0  # new rows above the operator's place since they scrolled away
         self._build()
+        self.model.merging.connect(self._remember_place)
+        self.model.merged.connect(self._keep_place)
+        self.model.modelReset.connect(self._forget_unseen)
         presenter.photo_ready.connect(self._show_photo)
         presenter.notice.connect(self._show_notice)
         presenter.terminals_changed.connect(self._fill_terminals)
@@ -173,6 +216,20 @@ class RecordsView(QWidget):
     def _table(self) -> QTableView:
         self.table = paged_table(self.model, (150, 170, 80, 120, 50))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
+        # Floats over the top of the rows (a child of the table, not of its scrolling viewport):
+        # showing it moves nothing.
+        self.new_passes = QPushButton(self.table)
+        self.new_passes.setObjectName("NewPasses")
+        self.new_passes.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.new_passes.setToolTip(self.tr("Go to the newest pass records"))
+        self.new_passes.setStyleSheet(
+            "#NewPasses { background: palette(highlight); color: palette(highlighted-text);"
+            " border: none; border-radius: 12px; padding: 4px 14px; }"
+        )
+        self.new_passes.clicked.connect(self.show_newest)
+        self.new_passes.hide()
+        self.table.installEventFilter(self)
         return self.table
 
     def _photo_panel(self) -> QWidget:
@@ -206,6 +263,69 @@ class RecordsView(QWidget):
         """Show the records the controls ask for."""
         self._search_timer.stop()
         self.model.set_filter(self.current_filter())
+
+    # ---- live records ------------------------------------------------------------------------
+
+    def _at_top(self) -> bool:
+        bar = self.table.verticalScrollBar()
+        return bar.value() <= bar.minimum()
+
+    def _remember_place(self) -> None:
+        """Before new rows go in: the row at the top of the view, unless the view is at the top
+        (then new rows simply appear there)."""
+        row = self.table.rowAt(0)
+        at_top = self._at_top() or row < 0
+        self._anchor = None if at_top else (row, self.table.rowViewportPosition(row))
+
+    def _keep_place(self, runs: list[Run]) -> None:
+        """After new rows went in: the rows the operator looked at stay where they were."""
+        anchor, self._anchor = self._anchor, None
+        if anchor is None:
+            return
+        row, y = anchor
+        above = 0
+        for first, count in runs:
+            if first <= row:
+                row += count
+                above += count
+        if not above:
+            return
+        self.table.doItemsLayout()  # the scroll bar's range must count the new rows first
+        bar = self.table.verticalScrollBar()
+        if self.table.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem:
+            bar.setValue(bar.value() + above)
+        else:
+            bar.setValue(bar.value() + self.table.rowViewportPosition(row) - y)
+        self._unseen += above
+        self.new_passes.setText(self.tr("%1 new pass(es) — show").replace("%1", str(self._unseen)))
+        self.new_passes.adjustSize()
+        self._place_new_passes()
+        self.new_passes.show()
+        self.new_passes.raise_()
+
+    def show_newest(self) -> None:
+        """Scroll to the newest records (the "new passes" button)."""
+        self.table.scrollToTop()
+        self._forget_unseen()
+
+    def _scrolled(self, _value: int) -> None:
+        if self._unseen and self._at_top():
+            self._forget_unseen()
+
+    def _forget_unseen(self) -> None:
+        self._unseen = 0
+        self.new_passes.hide()
+
+    def _place_new_passes(self) -> None:
+        viewport = self.table.viewport().geometry()
+        width = self.new_passes.width()
+        self.new_passes.move(viewport.x() + (viewport.width() - width) // 2, viewport.y() + 8)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Keep the "new passes" button centred over the rows when the table is resized."""
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            self._place_new_passes()
+        return super().eventFilter(watched, event)
 
     def _fill_terminals(self) -> None:
         current = self.terminal.currentData()

@@ -49,7 +49,7 @@ from enroll_app.services.keys import KeyProblem, KeyStore, KeyStoreError
 from enroll_app.services.terminals import RotationResult, TerminalService, UploadTargets
 from enroll_app.terminal.protocol import DEFAULT_PORT
 from enroll_app.terminal.receiver import UploadReceiver, station_address_for
-from enroll_app.terminal.records import Heartbeat
+from enroll_app.terminal.records import Heartbeat, PassRecord
 from enroll_app.terminal.scan import ScanInputError
 from enroll_app.ui.context import AppContext, ShutdownStage
 from enroll_app.ui.dialogs import ask
@@ -297,7 +297,7 @@ class TerminalsPresenter(QObject):
     async def _listen(self) -> None:
         preferences = self.context.settings.preferences
         host, port = preferences.receiver_host, preferences.receiver_port
-        receiver = UploadReceiver(self._heartbeat, self.records.store, host=host, port=port)
+        receiver = UploadReceiver(self._heartbeat, self._store_record, host=host, port=port)
         try:
             await receiver.start()
         except OSError as exc:
@@ -313,6 +313,12 @@ class TerminalsPresenter(QObject):
             else self.tr("Receiving heartbeats and pass records on port %1")
         )
         self.receiver_state.emit(True, where.replace("%1", str(receiver.port)))
+
+    async def _store_record(self, record: PassRecord) -> None:
+        # Into the station's pass records (the Records page shows them at once); raising
+        # leaves the record on the terminal, which sends it again.
+        station = await self.context.station_ready()
+        await station.records.store(record)
 
     def _receiver_problem(self, exc: OSError, port: int) -> str:
         if exc.errno == errno.EADDRINUSE:

@@ -1,19 +1,38 @@
-"""The Records page over a real store: paging as it scrolls, filters, snapshot, CSV export."""
+"""The Records page over a real store: paging as it scrolls, filters, snapshot, CSV export;
+new passes at a simulated terminal shown live (filter, selection and place kept, bursts coalesced)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from gui_harness import QLoop
+from PySide6.QtWidgets import QAbstractItemView
 from pytestqt.qtbot import QtBot
-from station_data import DOORS, fill_station, start_station, stop_station
+from station_data import (
+    DOORS,
+    SimProcess,
+    fill_station,
+    load_terminal,
+    make_person,
+    start_station,
+    stop_station,
+)
 
+from enroll_app.store.passes import PassFilter, ts_ms
+from enroll_app.store.records import PassRecordRow, PersonId
+from enroll_app.terminal.client import TerminalClient
+from enroll_app.terminal.protocol import DEFAULT_KEY
+from enroll_app.terminal.records import PassRecord
 from enroll_app.ui.app import Station
-from enroll_app.ui.records_model import PAGE_SIZE
+from enroll_app.ui.records_model import PAGE_SIZE, RecordsModel
 from enroll_app.ui.records_view import RecordsView
+from enroll_app.ui.settings import Preferences
 
 WAIT_MS = 15_000
 PASSES = 500
@@ -88,3 +107,169 @@ def test_records_page_scrolls_filters_and_exports(
     assert all(person in row for row in rows[1:])
     qtbot.waitUntil(lambda: "written to" in page.notice.text(), timeout=WAIT_MS)
     qloop.run(station.context.tasks.wait_idle())
+
+
+# ---- live: records stored while the page is open ------------------------------------------
+
+LIVE_PERSONS = (1, 2, 3)  # on the simulated terminal, with real portraits
+BURST = 100
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[SimProcess]:
+    term = SimProcess("127.0.0.6", tmp_path / "terminal")
+    yield term
+    term.close()
+
+
+@pytest.fixture
+def live_filled(sim: SimProcess) -> None:
+    """500 older passes at three doors; a simulated reception terminal holding three persons
+    (before the loop runs: the blocking store API)."""
+    doors = {s: (name, host, 8088) for s, (name, host) in DOORS.items()}
+    doors[sim.serial] = ("Reception", sim.host, sim.port)
+    filled = fill_station(60, passes=PASSES, terminals=doors)
+    asyncio.run(load_terminal(sim, [make_person(n, filled.now) for n in LIVE_PERSONS]))
+
+
+@pytest.fixture
+def live_station(
+    live_filled: None, sim: SimProcess, receiver_on_loopback: Preferences, qloop: QLoop
+) -> Iterator[Station]:
+    """The station, with the reception terminal uploading each pass to its receiver."""
+
+    async def learn(station: Station) -> None:
+        await station.context.station.discovery.add(f"{sim.host}:{sim.port}")
+        url = f"http://127.0.0.1:{receiver_on_loopback.receiver_port}/record"
+        await _point_uploads(sim, url)
+
+    opened = start_station(qloop, learn)
+    yield opened
+    stop_station(opened, qloop)
+
+
+async def _point_uploads(sim: SimProcess, url: str) -> None:
+    async with TerminalClient(sim.host, sim.port, DEFAULT_KEY) as client:
+        await client.set_record_callback(url)
+
+
+async def _pass_door(sim: SimProcess, *person_ids: str) -> None:
+    """People present themselves at the simulated terminal, one after the other."""
+    async with httpx.AsyncClient(base_url=f"http://{sim.host}:{sim.port}", trust_env=False) as c:
+        for person_id in person_ids:
+            reply = await c.post("/_sim/pass", data={"id": person_id})
+            assert reply.json()["data"]["passed"], reply.text
+
+
+class Reloads:
+    """Counts the model's reads of new records (merges) and full reloads (resets)."""
+
+    def __init__(self, model: RecordsModel) -> None:
+        self.merges = 0
+        self.resets = 0
+        model.merged.connect(self._merged)
+        model.modelReset.connect(self._reset)
+
+    def _merged(self, _runs: object) -> None:
+        self.merges += 1
+
+    def _reset(self) -> None:
+        self.resets += 1
+
+
+def _key(record: PassRecordRow) -> tuple[str, str, float]:
+    return (record.serial, record.person_id, record.ts)
+
+
+def _selected(page: RecordsView) -> PassRecordRow:
+    rows = page.table.selectionModel().selectedRows()
+    assert len(rows) == 1
+    return page.model.record(rows[0].row())
+
+
+def test_new_passes_show_live_with_the_filter_selection_and_place_kept(
+    live_station: Station, sim: SimProcess, qtbot: QtBot, qloop: QLoop
+) -> None:
+    page = _page(live_station, qtbot)
+    reloads = Reloads(page.model)
+    records = live_station.context.station.records
+
+    # A person filter: a pass of someone else arrives (and is stored) but is not shown.
+    page.person.setText("E00001")
+    page.apply_filter()
+    qtbot.waitUntil(lambda: page.model.pass_filter.person_id == "E00001", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: reloads.resets == 1, timeout=WAIT_MS)
+    before = page.model.rowCount()
+    assert before > 1
+    page.table.selectRow(1)
+    selected = _selected(page)
+    qloop.run(_pass_door(sim, "E00002", "E00001"))  # uploaded in that order
+    qtbot.waitUntil(lambda: page.model.rowCount() == before + 1, timeout=WAIT_MS)
+    newest = page.model.record(0)
+    assert (newest.serial, newest.person_id, newest.name) == (sim.serial, "E00001", "Wang Wei")
+    assert all(page.model.record(r).person_id == "E00001" for r in range(before + 1))
+    assert page.person.text() == "E00001"
+    assert page.model.index(0, 3).data() == "Reception"
+    assert _key(_selected(page)) == _key(selected)  # the same record, one row lower
+    others = qloop.run(records.list(PassFilter(person_id=PersonId("E00002"), serial=sim.serial)))
+    assert len(others) == 1  # stored before E00001's, filtered out
+    assert reloads.resets == 1  # no reload: the new row was merged in
+    assert not page.new_passes.isVisible()  # the view was at the top: no indicator
+
+    # Scrolled down with a row selected: the rows stay put, a button counts the new passes.
+    page.person.clear()
+    page.apply_filter()
+    qtbot.waitUntil(
+        lambda: reloads.resets == 2 and page.model.rowCount() == PAGE_SIZE, timeout=WAIT_MS
+    )
+    page.table.scrollTo(page.model.index(30, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+    page.table.selectRow(40)
+    top, selected = page.model.record(page.table.rowAt(0)), _selected(page)
+    qloop.run(_pass_door(sim, "E00001", "E00002", "E00003"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == PAGE_SIZE + 3, timeout=WAIT_MS)
+    qtbot.waitUntil(page.new_passes.isVisible, timeout=WAIT_MS)
+    assert page.new_passes.text() == "3 new pass(es) — show"
+    assert _key(page.model.record(page.table.rowAt(0))) == _key(top)
+    assert _key(_selected(page)) == _key(selected)
+    assert [page.model.record(r).person_id for r in range(3)] == ["E00003", "E00002", "E00001"]
+    page.new_passes.click()
+    assert page.table.rowAt(0) == 0
+    assert not page.new_passes.isVisible()
+    assert reloads.resets == 2
+    qloop.run(live_station.context.tasks.wait_idle())
+
+
+def test_a_burst_of_new_passes_is_one_read_not_one_per_record(
+    live_station: Station, sim: SimProcess, qtbot: QtBot, qloop: QLoop
+) -> None:
+    page = _page(live_station, qtbot)
+    reloads = Reloads(page.model)
+    records = live_station.context.station.records
+    gate = next(iter(DOORS))
+
+    # 100 uploads handled at once (as from many doors): one read of the new records.
+    now = time.time()
+    burst = [PassRecord(f"E{n % 60:05d}", now - 1 + n / 1000, 0, "", gate) for n in range(BURST)]
+
+    async def upload_all() -> None:
+        await asyncio.gather(*(records.store(r) for r in burst))
+
+    qloop.run(upload_all())
+    qtbot.waitUntil(lambda: page.model.rowCount() == PAGE_SIZE + BURST, timeout=WAIT_MS)
+    print(f"{BURST} uploads at once: {reloads.merges} read(s) of new records")
+    assert reloads.merges <= 2
+    assert reloads.resets == 0
+    shown = [page.model.record(r) for r in range(BURST)]
+    assert [ts_ms(r.ts) for r in shown] == sorted((ts_ms(r.ts) for r in burst), reverse=True)
+    assert all(r.name for r in shown)  # named from the station's persons
+
+    # The poller's catch-up (the terminal could not upload): one write, one read.
+    qloop.run(_point_uploads(sim, "http://127.0.0.1:9/record"))  # nobody listens there
+    qloop.run(_pass_door(sim, *(["E00002"] * 20)))
+    merges = reloads.merges
+    assert qloop.run(records.poll(sim.serial)) == 20
+    qtbot.waitUntil(lambda: page.model.rowCount() == PAGE_SIZE + BURST + 20, timeout=WAIT_MS)
+    qloop.run(live_station.context.tasks.wait_idle())
+    assert reloads.merges == merges + 1
+    assert reloads.resets == 0
+    assert {page.model.record(r).serial for r in range(20)} == {sim.serial}
