@@ -317,8 +317,10 @@ def _failure_reason(state: str) -> str:
 
 def _sync_failed(entry: AuditEntry, names: Mapping[TerminalSerial, str]) -> tuple[str, str]:
     # The store writes "<op> <state>: <error>"; the error is the service's English text.
-    head, _, error = entry.detail.partition(": ")
+    head, parsed, error = entry.detail.partition(": ")
     op, _, state = head.partition(" ")
+    if not parsed:  # not in that shape: the whole detail is all there is to say
+        op, state, error = "", "", entry.detail.strip()
     reason = _failure_reason(state)
     note = error if reason else ""
     reason = reason or error or QCoreApplication.translate("AuditLog", "error")
