@@ -21,7 +21,7 @@ from enroll_app.face.types import FaceError, decode_image
 from enroll_app.services.delivery import differences, terminal_person
 from enroll_app.store.api import Store
 from enroll_app.store.audit import append_audit
-from enroll_app.store.errors import InvalidRecordError, NotFoundError
+from enroll_app.store.errors import InvalidRecordError, NotFoundError, StoreError
 from enroll_app.store.records import Embedding, PersonId, PersonRecord, TerminalSerial
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.errors import PersonNotFound, TerminalError
@@ -166,14 +166,17 @@ async def _remove_extras(
         await client.remove_persons(chunk)
     except (TerminalError, asyncio.CancelledError) as exc:
         reason = exc.operator_text if isinstance(exc, TerminalError) else "cancelled"
-        await store.call(
-            append_audit,
-            actor,
-            REMOVE_FAILED_ACTION,
-            serial=serial,
-            person_ids=chunk,
-            detail=reason[:200],
-        )
+        try:
+            await store.call(
+                append_audit,
+                actor,
+                REMOVE_FAILED_ACTION,
+                serial=serial,
+                person_ids=chunk,
+                detail=reason[:200],
+            )
+        except StoreError:  # closing down: the terminal's error is the one to report
+            log.exception("could not record the failed removal on %s", serial)
         raise
 
 
