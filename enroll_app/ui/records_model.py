@@ -22,7 +22,8 @@ from enroll_app.store.records import PassRecordRow, TerminalSerial
 from enroll_app.ui.persons_model import format_time
 
 PAGE_SIZE = 200
-NEW_AT_ONCE = 2000  # more new records than this in one merge: read the first page again
+NEW_AT_ONCE = 1000  # more new records than this in one merge: read the first page again
+MAX_RUNS = 300  # ...or scattered into more places than this (each insertion costs the view)
 COLUMNS = ("time", "person", "id", "terminal", "photo")
 
 Runner = Callable[..., object]
@@ -214,14 +215,17 @@ class RecordsModel(QAbstractTableModel):
         if len(page.rows) >= NEW_AT_ONCE:  # a flood: one fresh first page beats a merge
             self.set_filter(self._filter)
             return
-        self._last_id = page.last_id
         fresh = [r for r in page.rows if record_key(r) not in self._keys]
-        self.merged.emit(self._insert(fresh))
+        runs = merge_newer(self._rows, fresh)
+        if len(runs) > MAX_RUNS:  # e.g. a day's backlog polled from a terminal back online
+            self.set_filter(self._filter)
+            return
+        self._last_id = page.last_id
+        self.merged.emit(self._insert(runs))
         if self._stale:
             self.show_new()
 
-    def _insert(self, fresh: list[PassRecordRow]) -> list[Run]:
-        runs = merge_newer(self._rows, fresh)
+    def _insert(self, runs: list[tuple[int, list[PassRecordRow]]]) -> list[Run]:
         if runs:
             self.merging.emit()
         for first, rows in runs:

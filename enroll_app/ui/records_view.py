@@ -222,7 +222,6 @@ class RecordsView(QWidget):
         self.new_passes = QPushButton(self.table)
         self.new_passes.setObjectName("NewPasses")
         self.new_passes.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.new_passes.setToolTip(self.tr("Go to the newest pass records"))
         self.new_passes.setStyleSheet(
             "#NewPasses { background: palette(highlight); color: palette(highlighted-text);"
             " border: none; border-radius: 12px; padding: 4px 14px; }"

@@ -30,7 +30,7 @@ from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.protocol import DEFAULT_KEY
 from enroll_app.terminal.records import PassRecord
 from enroll_app.ui.app import Station
-from enroll_app.ui.records_model import PAGE_SIZE, RecordsModel
+from enroll_app.ui.records_model import PAGE_SIZE, RecordsModel, merge_newer
 from enroll_app.ui.records_view import RecordsView
 from enroll_app.ui.settings import Preferences
 
@@ -111,6 +111,7 @@ def test_records_page_scrolls_filters_and_exports(
 
 # ---- live: records stored while the page is open ------------------------------------------
 
+DOORS_SERIAL = next(iter(DOORS))
 LIVE_PERSONS = (1, 2, 3)  # on the simulated terminal, with real portraits
 BURST = 100
 
@@ -273,3 +274,23 @@ def test_a_burst_of_new_passes_is_one_read_not_one_per_record(
     assert reloads.merges == merges + 1
     assert reloads.resets == 0
     assert {page.model.record(r).serial for r in range(20)} == {sim.serial}
+
+
+def test_new_records_are_placed_by_time_before_the_same_millisecond() -> None:
+    def rows(*stamps: float) -> list[PassRecordRow]:
+        return [PassRecordRow(DOORS_SERIAL, PersonId(f"P{t}"), t) for t in stamps]
+
+    old = rows(50.0, 40.0, 30.0, 30.0, 10.0)
+    new = rows(60.0, 55.0, 40.0, 35.0, 5.0)
+    runs = merge_newer(old, new)
+    assert [(first, [r.ts for r in group]) for first, group in runs] == [
+        (0, [60.0, 55.0]),
+        (3, [40.0]),  # before the old 40.0: stored later, listed first
+        (5, [35.0]),
+        (9, [5.0]),
+    ]
+    merged = list(old)
+    for first, group in runs:
+        merged[first:first] = group
+    assert [r.ts for r in merged] == sorted((r.ts for r in old + new), reverse=True)
+    assert merge_newer(old, []) == []
