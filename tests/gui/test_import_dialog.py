@@ -45,6 +45,21 @@ def station(filled: None, qloop: QLoop) -> Iterator[Station]:
     stop_station(opened, qloop)
 
 
+CROWD = 300  # persons on a busier station: an import of them takes a few seconds
+
+
+@pytest.fixture
+def crowded() -> None:
+    fill_station(CROWD)
+
+
+@pytest.fixture
+def crowded_station(crowded: None, qloop: QLoop) -> Iterator[Station]:
+    opened = start_station(qloop, lambda s: s.context.station.sync.aclose())
+    yield opened
+    stop_station(opened, qloop)
+
+
 def _page(station: Station) -> PersonsView:
     station.window.show_page("persons")
     page = station.window.page("persons")
@@ -364,3 +379,75 @@ def test_esc_cancels_a_running_dry_run_or_import_and_keeps_the_dialog_open(
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     qloop.run(station.context.tasks.wait_idle())
+
+
+def test_cancelling_a_long_import_at_full_speed_stops_after_the_row_in_hand(
+    crowded_station: Station, qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    """No stalled disk: a sheet of a few hundred rows, cancelled as soon as the bar moves."""
+    services = crowded_station.context.station
+    store = services.store
+    photos = tmp_path / "photos"
+    for stem, kind in NEW_FACES:
+        write_photo(photos, stem, kind)
+    staff = [f"E{n:05d}" for n in range(CROWD)]  # on the station with a photo: renamed
+    ids = ["N001", *staff, "N002", "N003"]
+    sheet = [["工号", "姓名"], *([i, f"New {i}"] for i in ids)]
+    _page(crowded_station).import_button.click()
+    dialog = _dialog(ImportDialog, qtbot)
+    dialog.photos_path.setText(str(photos))
+    qloop.run(dialog.load(_write(tmp_path / "hr.csv", sheet)))
+    for check in dialog.targets.values():
+        check.setChecked(False)
+    assert _dry_run(dialog, qtbot) == f"Create 3, update {CROWD}, unchanged 0, errors 0."
+
+    dialog.import_button.click()
+    bar = dialog.progress
+    qtbot.waitUntil(
+        lambda: (bar.isVisible() and bar.value() >= 1) or dialog.report is not None,
+        timeout=WAIT_MS,
+    )
+    assert dialog.report is None, "the import finished before it could be cancelled"
+    seen = bar.value()  # rows done when the operator presses Cancel
+    assert seen < len(ids) - 2
+    dialog.cancel_button.click()
+    assert dialog.summary.text() == "Stopping after the current row…"
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=WAIT_MS)
+
+    done = seen + 1  # the row in hand when Cancel was pressed, and none after it
+    _usable_after_run(dialog)
+    assert dialog.summary.text().startswith(
+        f"Created 1, updated {done - 1}, unchanged 0, errors 0. Cancelled after {done} of"
+        f" {len(ids)} row(s): the other {len(ids) - done} were not imported."
+    )
+    statuses = _cells(dialog, 2)
+    assert statuses == ["created"] + ["updated"] * (done - 1) + ["cancelled"] * (len(ids) - done)
+    first = qloop.run(store.get_person(PersonId("N001"), with_photo=True, model_pack=services.pack))
+    assert first.photo is not None
+    assert first.embedding is not None
+    for person_id in ("N002", "N003"):
+        assert qloop.run(store.find_person(PersonId(person_id))) is None
+    names = {p.id: p.name for p in qloop.run(store.list_persons(limit=CROWD + 10))}
+    renamed = [i for i in staff if names[PersonId(i)] == f"New {i}"]
+    assert renamed == staff[: done - 1]  # exactly the rows reported done, each whole
+    assert len(names) == CROWD + 1
+
+    # The same file again finishes the job: N001 is unchanged; the staff rows done in the
+    # first run are unchanged on the station (updates only while still owed to a terminal
+    # holding them), the rows never reached are updates and creates now.
+    planned = _dry_run(dialog, qtbot)
+    actions = _cells(dialog, 2)
+    assert actions[0] == "unchanged"
+    assert set(actions[1:done]) <= {"unchanged", "update"}
+    assert actions[done:] == ["update"] * (len(ids) - done - 2) + ["create", "create"]
+    updates, unchanged = actions.count("update"), actions.count("unchanged")
+    assert planned == f"Create 2, update {updates}, unchanged {unchanged}, errors 0."
+    reported = _import(dialog, qtbot)
+    assert reported == f"Created 2, updated {updates}, unchanged {unchanged}, errors 0."
+    past = {"create": "created", "update": "updated", "unchanged": "unchanged"}
+    assert _cells(dialog, 2) == [past[a] for a in actions]
+    names = {p.id: p.name for p in qloop.run(store.list_persons(limit=CROWD + 10))}
+    assert len(names) == CROWD + 3
+    assert all(names[PersonId(i)] == f"New {i}" for i in ids)
+    dialog.reject()
+    qloop.run(crowded_station.context.tasks.wait_idle())
