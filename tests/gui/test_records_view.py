@@ -236,6 +236,20 @@ def test_new_passes_show_live_with_the_filter_selection_and_place_kept(
     assert _key(page.model.record(page.table.rowAt(0))) == _key(top)
     assert _key(_selected(page)) == _key(selected)
     assert [page.model.record(r).person_id for r in range(3)] == ["E00003", "E00002", "E00001"]
+
+    # The same with pixel scrolling (the default on some platforms), stopped mid-row.
+    page.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    page.table.verticalScrollBar().setValue(page.table.verticalScrollBar().value() + 7)
+    row = page.table.rowAt(0)
+    top, y = page.model.record(row), page.table.rowViewportPosition(row)
+    assert y < 0
+    qloop.run(_pass_door(sim, "E00003"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == PAGE_SIZE + 4, timeout=WAIT_MS)
+    assert page.new_passes.text() == "4 new pass(es) — show"
+    row = page.table.rowAt(0)
+    assert _key(page.model.record(row)) == _key(top)
+    assert page.table.rowViewportPosition(row) == y
+
     page.new_passes.click()
     assert page.table.rowAt(0) == 0
     assert not page.new_passes.isVisible()
@@ -247,7 +261,7 @@ def test_new_passes_show_live_with_the_filter_selection_and_place_kept(
         page.table.scrollToBottom()
         qtbot.waitUntil(lambda rows=rows: page.model.rowCount() > rows, timeout=WAIT_MS)
     keys = {_key(page.model.record(r)) for r in range(page.model.rowCount())}
-    assert page.model.rowCount() == len(keys) == PASSES + 5
+    assert page.model.rowCount() == len(keys) == PASSES + 6
     qloop.run(live_station.context.tasks.wait_idle())
 
 
