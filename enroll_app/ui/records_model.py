@@ -3,7 +3,7 @@ records stored later are merged in where they belong (`show_new`), without a res
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 
 from enroll_app.services.records import RecordsService
 from enroll_app.store.passes import PassFilter, ts_ms
-from enroll_app.store.records import PassRecordRow, TerminalSerial
+from enroll_app.store.records import PassRecordRow, PersonId, TerminalSerial
 from enroll_app.ui.persons_model import format_time
 
 PAGE_SIZE = 200
@@ -224,6 +224,37 @@ class RecordsModel(QAbstractTableModel):
         self.merged.emit(self._insert(runs))
         if self._stale:
             self.show_new()
+
+    def reread_persons(self, person_ids: Collection[PersonId]) -> None:
+        """Read the shown records of these persons again (forgetting a person takes the name
+        and the snapshots off their records); rows change in place."""
+        shown = sorted({r.person_id for r in self._rows} & set(person_ids))
+        if self._service is None or not shown:
+            return
+        oldest = self._rows[-1].ts
+        where = replace(
+            self._filter, since=max(oldest, self._filter.since or oldest), limit=len(self._rows)
+        )
+        self._run(self._reread, self._service, self._generation, where, shown)
+
+    async def _reread(
+        self,
+        service: RecordsService,
+        generation: int,
+        where: PassFilter,
+        person_ids: list[PersonId],
+    ) -> None:
+        fresh: dict[Key, PassRecordRow] = {}
+        for person_id in person_ids:
+            found = await service.list(replace(where, person_id=person_id))
+            fresh.update((record_key(r), r) for r in found)
+        if generation != self._generation:
+            return
+        for number, row in enumerate(self._rows):
+            again = fresh.get(record_key(row))
+            if again is not None and again != row:
+                self._rows[number] = again
+                self.dataChanged.emit(self.index(number, 0), self.index(number, len(COLUMNS) - 1))
 
     def _insert(self, runs: list[tuple[int, list[PassRecordRow]]]) -> list[Run]:
         if runs:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from enroll_app.services.records import PassesStored, RecordsService
+from enroll_app.store.db import PersonsChanged
 from enroll_app.store.passes import PassFilter
 from enroll_app.store.records import PassRecordRow, PersonId, TerminalSerial
 from enroll_app.ui.context import AppContext, ShutdownStage
@@ -59,7 +60,7 @@ class RecordsPresenter(QObject):
         self.model = RecordsModel(self.run_quietly, self)
         self.service: RecordsService | None = None
         self.terminals: dict[TerminalSerial, str] = {}
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
         self._new_records = QTimer(self, singleShot=True)
         self._new_records.timeout.connect(self._show_new)
         self._first_unshown: float | None = None  # monotonic time of the oldest unshown store
@@ -74,15 +75,19 @@ class RecordsPresenter(QObject):
         self.service = station.records
         await self.reload_terminals()
         # Before the first read: a record stored meanwhile is merged after it, not lost.
-        self._unsubscribe = self.service.subscribe(self._stored)
+        self._unsubscribe.append(self.service.subscribe(self._stored))
+        loop = asyncio.get_running_loop()
+        self._unsubscribe.append(
+            station.store.subscribe(lambda change: _hand_over(loop, self._persons_changed, change))
+        )
         self.model.attach(self.service)
 
     async def aclose(self) -> None:
         """Stop following new records (on quit)."""
         self._new_records.stop()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        unsubscribe, self._unsubscribe = self._unsubscribe, []
+        for stop in unsubscribe:
+            stop()
 
     def _stored(self, stored: PassesStored) -> None:
         # Called inside the write's caller (an upload waits for it): only (re)arm the timer.
@@ -99,6 +104,10 @@ class RecordsPresenter(QObject):
     def _show_new(self) -> None:
         self._first_unshown = None
         self.model.show_new()
+
+    def _persons_changed(self, change: PersonsChanged) -> None:
+        if change.removed:  # forgotten: their records lost the name and the snapshot
+            self.model.reread_persons(change.removed)
 
     async def reload_terminals(self) -> None:
         """Read the terminals' names."""
@@ -159,6 +168,7 @@ class RecordsView(QWidget):
         self.model.merging.connect(self._remember_place)
         self.model.merged.connect(self._keep_place)
         self.model.modelReset.connect(self._forget_unseen)
+        self.model.dataChanged.connect(self._record_changed)
         presenter.photo_ready.connect(self._show_photo)
         presenter.notice.connect(self._show_notice)
         presenter.terminals_changed.connect(self._fill_terminals)
@@ -347,6 +357,11 @@ class RecordsView(QWidget):
         )
         self.presenter.show_photo(record)
 
+    def _record_changed(self, first: QModelIndex, last: QModelIndex) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows and first.row() <= rows[0].row() <= last.row():
+            self._selection_changed()  # caption and snapshot as they are now
+
     def _show_photo(self, image: QImage | None) -> None:
         if image is None or image.isNull():
             self.photo.clear()
@@ -375,6 +390,16 @@ class RecordsView(QWidget):
         self.notice.setStyleSheet("color: #c0392b;" if kind == "error" else "")
         self.notice.setText(text)
         self.notice.show()
+
+
+def _hand_over(
+    loop: asyncio.AbstractEventLoop,
+    slot: Callable[[PersonsChanged], None],
+    change: PersonsChanged,
+) -> None:
+    """Store thread → UI thread (a closed loop means the page is going away anyway)."""
+    if not loop.is_closed():
+        loop.call_soon_threadsafe(slot, change)
 
 
 def create_page(context: AppContext) -> QWidget:

@@ -262,6 +262,24 @@ def test_new_passes_show_live_with_the_filter_selection_and_place_kept(
         qtbot.waitUntil(lambda rows=rows: page.model.rowCount() > rows, timeout=WAIT_MS)
     keys = {_key(page.model.record(r)) for r in range(page.model.rowCount())}
     assert page.model.rowCount() == len(keys) == PASSES + 6
+
+    # Forgetting a person takes their name and snapshots off the shown records at once.
+    page.table.scrollToTop()
+    hers = [r for r in range(page.model.rowCount()) if page.model.record(r).person_id == "E00002"]
+    page.table.selectRow(hers[0])  # her pass at the reception terminal, with its snapshot
+    qtbot.waitUntil(
+        lambda: page.photo.pixmap() is not None and not page.photo.pixmap().isNull(),
+        timeout=WAIT_MS,
+    )
+    store = live_station.context.station.store
+    qloop.run(store.forget_person(PersonId("E00002"), "test"))
+    qtbot.waitUntil(
+        lambda: all(page.model.index(r, 1).data() == "(unknown)" for r in hers), timeout=WAIT_MS
+    )
+    qtbot.waitUntil(lambda: "no snapshot" in page.photo.text(), timeout=WAIT_MS)
+    assert not any(page.model.record(r).has_photo for r in hers)
+    assert page.model.record(0).name == "Li Wei"  # E00003 keeps hers
+    assert reloads.resets == 2  # in place: no reload
     qloop.run(live_station.context.tasks.wait_idle())
 
 
