@@ -37,15 +37,225 @@
 <context>
     <name>AskTwiceDialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="+223"/>
+        <location filename="../person_edit_dialog.py" line="+269"/>
         <source>I understand, remove them</source>
         <translation>我已了解，删除他们</translation>
     </message>
 </context>
 <context>
+    <name>AuditLog</name>
+    <message>
+        <location filename="../person_detail.py" line="+192"/>
+        <source>by {actor}</source>
+        <translation>由{actor}</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>the import from a terminal</source>
+        <translation>从终端导入</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>automatic delivery</source>
+        <translation>自动下发</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the Enroll page</source>
+        <translation>注册页面</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>HR import</source>
+        <translation>人事导入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>visitor expiry</source>
+        <translation>访客到期清理</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the self-test</source>
+        <translation>自检</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the command line</source>
+        <translation>命令行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>terminal discovery</source>
+        <translation>终端发现</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>a terminal</source>
+        <translation>某终端</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Imported from {terminal}</source>
+        <translation>从 {terminal} 导入</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Replaced by the copy on {terminal}</source>
+        <translation>已用 {terminal} 上的数据替换</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Enrolled, to be sent to {terminals}</source>
+        <translation>已注册，待下发到 {terminals}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Changed, to be sent to {terminals}</source>
+        <translation>已修改，待下发到 {terminals}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Enrolled on this station only</source>
+        <translation>已注册（仅本工作站）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Changed on this station only</source>
+        <translation>已修改（仅本工作站）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Removal from terminals requested</source>
+        <translation>已请求从终端移除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Removal from {terminals} requested</source>
+        <translation>已请求从 {terminals} 移除</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Forgotten: personal data deleted</source>
+        <translation>已遗忘：个人数据已删除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Forgotten: personal data deleted, removal from %n terminal(s) queued</source>
+        <translation>已遗忘：个人数据已删除，待从 %n 台终端移除</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Forgetting finished: the record is deleted</source>
+        <translation>遗忘完成：记录已删除</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Sent to {terminal}</source>
+        <translation>已下发到 {terminal}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Removed from {terminal}</source>
+        <translation>已从 {terminal} 移除</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>terminal full</source>
+        <translation>终端已满</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>key refused</source>
+        <translation>密钥被拒绝</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>photo rejected</source>
+        <translation>照片被拒绝</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <location line="+47"/>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location line="-45"/>
+        <source>Removal failed on {terminal}: {reason}</source>
+        <translation>从 {terminal} 移除失败：{reason}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Delivery failed on {terminal}: {reason}</source>
+        <translation>下发到 {terminal} 失败：{reason}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Retry on {terminal} requested</source>
+        <translation>已请求在 {terminal} 上重试</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Retry on {terminal} requested (%n waiting)</source>
+        <translation>已请求在 {terminal} 上重试（%n 项待处理）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Terminal {terminal} added</source>
+        <translation>已添加终端 {terminal}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Terminal {terminal} moved to a new address</source>
+        <translation>终端 {terminal} 的地址已变更</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Terminal {terminal} removed from the station</source>
+        <translation>终端 {terminal} 已从本工作站移除</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Removed from {terminal} by reconcile (unknown to the station)</source>
+        <translation>对账时从 {terminal} 移除（本工作站无此人）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Reconcile could not remove from {terminal}: {reason}</source>
+        <translation>对账未能从 {terminal} 移除：{reason}</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Import from {terminal}</source>
+        <translation>从 {terminal} 导入</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Imported {count} of {total} person(s) from {terminal}</source>
+        <translation>已从 {terminal} 导入 {count}/{total} 人</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>{action} on {terminal}</source>
+        <translation>{terminal} 上的{action}</translation>
+    </message>
+</context>
+<context>
     <name>ChecklistView</name>
     <message>
-        <location filename="../enroll_result.py" line="+102"/>
+        <location filename="../enroll_result.py" line="+101"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
@@ -199,7 +409,7 @@
 <context>
     <name>EditPersonDialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="-143"/>
+        <location filename="../person_edit_dialog.py" line="-184"/>
         <source>Edit %1</source>
         <translation>编辑 %1</translation>
     </message>
@@ -209,7 +419,7 @@
         <translation>保存并发送</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>No photo</source>
         <translation>无照片</translation>
     </message>
@@ -219,7 +429,12 @@
         <translation>更换照片…</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+7"/>
+        <source>Not the same person: use it</source>
+        <translation>不是同一个人：仍然使用</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Choose a photo</source>
         <translation>选择照片</translation>
     </message>
@@ -229,15 +444,30 @@
         <translation>图片 (*.jpg *.jpeg *.png *.bmp)</translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>New photo chosen: it is cropped and checked on saving</source>
-        <translation>已选择新照片：保存时裁剪并检查</translation>
+        <location line="+12"/>
+        <source>Checking the new photo…</source>
+        <translation>正在检查新照片…</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>This photo cannot be used: %1</source>
+        <translation>此照片不能使用：%1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>This face looks like %1.</source>
+        <translation>此人脸与 %1 相似。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>New photo checked: it replaces the old one on saving</source>
+        <translation>新照片已检查：保存时替换旧照片</translation>
     </message>
 </context>
 <context>
     <name>EnrollPresenter</name>
     <message>
-        <location filename="../enroll_view.py" line="+114"/>
+        <location filename="../enroll_view.py" line="+113"/>
         <source>The id pattern in the settings cannot be used: {problem}</source>
         <translation>设置中的 ID 规则无法使用：{problem}</translation>
     </message>
@@ -465,7 +695,7 @@
 <context>
     <name>ForgetDialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="+52"/>
+        <location filename="../person_edit_dialog.py" line="+64"/>
         <source>Forget this person</source>
         <translation>彻底删除此人</translation>
     </message>
@@ -885,7 +1115,7 @@
 <context>
     <name>NoticeBanner</name>
     <message>
-        <location filename="../widgets.py" line="+63"/>
+        <location filename="../widgets.py" line="+66"/>
         <source>Dismiss</source>
         <translation>关闭提示</translation>
     </message>
@@ -1114,7 +1344,7 @@
 <context>
     <name>PersonDetail</name>
     <message>
-        <location filename="../person_detail.py" line="+82"/>
+        <location filename="../person_detail.py" line="-309"/>
         <source>Select a person</source>
         <translation>请选择一个人</translation>
     </message>
@@ -1217,7 +1447,7 @@
 <context>
     <name>PersonDialogs</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="-167"/>
+        <location filename="../person_edit_dialog.py" line="-213"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1225,7 +1455,7 @@
 <context>
     <name>PersonForm</name>
     <message>
-        <location filename="../person_form.py" line="+89"/>
+        <location filename="../person_form.py" line="+88"/>
         <source>ID</source>
         <translation>ID</translation>
     </message>
@@ -1533,7 +1763,7 @@
 <context>
     <name>PersonsPresenter</name>
     <message>
-        <location filename="../persons_view.py" line="+92"/>
+        <location filename="../persons_view.py" line="+93"/>
         <source>Opening the persons list</source>
         <translation>正在打开人员列表</translation>
     </message>
@@ -1543,7 +1773,17 @@
         <translation>工作站数据库仍在打开</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+96"/>
+        <source>no face found</source>
+        <translation>未找到人脸</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>The photo %1 cannot be read: %2</source>
+        <translation>无法读取照片 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+23"/>
         <source>%1 saved on this station</source>
         <translation>%1 已保存在本工作站</translation>
     </message>
@@ -1593,7 +1833,7 @@
 <context>
     <name>PersonsView</name>
     <message>
-        <location line="+91"/>
+        <location line="+98"/>
         <source>Search by name, ID, card or ID number (Ctrl+F)</source>
         <translation>按姓名、工号、卡号或身份证号搜索 (Ctrl+F)</translation>
     </message>
@@ -1638,7 +1878,7 @@
         <translation>撤销</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+17"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
@@ -1748,7 +1988,7 @@
 <context>
     <name>PreviewPresenter</name>
     <message>
-        <location filename="../preview_presenter.py" line="+254"/>
+        <location filename="../preview_presenter.py" line="+268"/>
         <source>Loading face models…</source>
         <translation>正在加载人脸模型…</translation>
     </message>
@@ -1771,7 +2011,7 @@
 <context>
     <name>PreviewView</name>
     <message>
-        <location filename="../preview_view.py" line="+122"/>
+        <location filename="../preview_view.py" line="+121"/>
         <source>Hold still…</source>
         <translation>请保持不动…</translation>
     </message>
@@ -1794,7 +2034,7 @@
 <context>
     <name>ProgressPanel</name>
     <message>
-        <location filename="../enroll_progress.py" line="+41"/>
+        <location filename="../enroll_progress.py" line="+40"/>
         <source>Terminals</source>
         <translation>终端</translation>
     </message>
@@ -2000,7 +2240,7 @@
 <context>
     <name>RecordsModel</name>
     <message>
-        <location filename="../records_model.py" line="+51"/>
+        <location filename="../records_model.py" line="+100"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -2038,12 +2278,12 @@
 <context>
     <name>RecordsPresenter</name>
     <message>
-        <location filename="../records_view.py" line="+58"/>
+        <location filename="../records_view.py" line="+71"/>
         <source>Opening the pass records</source>
         <translation>正在打开通行记录</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+62"/>
         <source>%1 record(s) written to %2</source>
         <translation>已将 %1 条记录写入 %2</translation>
     </message>
@@ -2056,7 +2296,7 @@
 <context>
     <name>RecordsView</name>
     <message>
-        <location line="+52"/>
+        <location line="+58"/>
         <source>Last 24 hours</source>
         <translation>最近 24 小时</translation>
     </message>
@@ -2096,17 +2336,22 @@
         <translation>重新读取记录 (F5)</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+30"/>
         <source>Select a record to see the terminal&apos;s snapshot</source>
         <translation>选择一条记录以查看终端抓拍照片</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+62"/>
+        <source>%1 new pass(es) — show</source>
+        <translation>%1 条新通行记录 — 查看</translation>
+    </message>
+    <message>
+        <location line="+34"/>
         <source>All terminals</source>
         <translation>全部终端</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+25"/>
         <source>The terminal sent no snapshot with this record</source>
         <translation>终端未随此记录发送抓拍照片</translation>
     </message>
@@ -2207,7 +2452,7 @@
 <context>
     <name>RemoveFromDialog</name>
     <message>
-        <location filename="../person_edit_dialog.py" line="+110"/>
+        <location filename="../person_edit_dialog.py" line="+156"/>
         <source>Remove from terminals</source>
         <translation>从终端删除</translation>
     </message>
@@ -2280,7 +2525,7 @@
         <translation>新照片</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+26"/>
         <source>A terminal already knows this face: is this person enrolled already?</source>
         <translation>终端上已有此人脸：此人是否已登记？</translation>
     </message>
@@ -2597,7 +2842,7 @@
 <context>
     <name>TerminalChecksView</name>
     <message>
-        <location filename="../enroll_result.py" line="-193"/>
+        <location filename="../enroll_result.py" line="-191"/>
         <source>asking…</source>
         <translation>正在询问…</translation>
     </message>
@@ -2743,12 +2988,12 @@
 <context>
     <name>TerminalsPresenter</name>
     <message>
-        <location line="+113"/>
+        <location line="+119"/>
         <source>Heartbeats cannot be received: %1</source>
         <translation>无法接收心跳：%1</translation>
     </message>
     <message>
-        <location line="-50"/>
+        <location line="-56"/>
         <source>Opening the key store</source>
         <translation>正在打开密钥存储</translation>
     </message>
@@ -2763,7 +3008,7 @@
         <translation>正在端口 %1 接收心跳和通行记录</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+13"/>
         <source>Port %1 is used by another program, so terminals cannot send heartbeats or pass records to this station. Choose another receiver port in Settings.</source>
         <translation>端口 %1 已被其他程序占用，终端无法向本工作站发送心跳和通行记录。请在“设置”中选择其他接收端口。</translation>
     </message>
