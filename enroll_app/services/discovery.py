@@ -531,18 +531,29 @@ class PassRecordLog:
                 try:
                     entry = json.loads(line)
                     record = PassRecord.from_protocol(entry)
-                    records.append(replace(record, device_sn=str(entry.get("deviceSn", ""))))
+                    record = replace(record, device_sn=str(entry.get("deviceSn", "")))
+                    records.append(self._with_photo(record))
                 except (ValueError, AttributeError, TypeError) as exc:
                     log.warning("%s line %d unreadable: %s", self.path, number, exc)
         return records
 
+    def _photo_path(self, record: PassRecord) -> Path:
+        name = f"{_safe(record.device_sn)}-{record.ts:.3f}-{_safe(record.person_id)}.jpg"
+        return self._folder / "pass-photos" / name
+
+    def _with_photo(self, record: PassRecord) -> PassRecord:
+        """`record` with its snapshot from `pass-photos/`, when there is one."""
+        try:
+            return replace(record, photo=self._photo_path(record).read_bytes())
+        except FileNotFoundError:
+            return record
+
     def _write(self, record: PassRecord) -> None:
         self._folder.mkdir(parents=True, exist_ok=True)
         if record.photo:
-            photos = self._folder / "pass-photos"
-            photos.mkdir(exist_ok=True)
-            name = f"{_safe(record.device_sn)}-{record.ts:.3f}-{_safe(record.person_id)}.jpg"
-            (photos / name).write_bytes(record.photo)
+            photo = self._photo_path(record)
+            photo.parent.mkdir(exist_ok=True)
+            photo.write_bytes(record.photo)
         line = json.dumps(record.to_protocol(), ensure_ascii=False) + "\n"
         with self.path.open("a", encoding="utf-8") as out:
             out.write(line)

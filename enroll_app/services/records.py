@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from enroll_app.services.discovery import TerminalRegistry
+from enroll_app.services.discovery import PassRecordLog, TerminalRegistry
 from enroll_app.services.terminals import TerminalService
 from enroll_app.store import passes
 from enroll_app.store.api import Store
@@ -229,9 +229,25 @@ class RecordsService:
         return result
 
     async def start(self) -> None:
-        """Run `poll_all` now and every `poll_minutes` until `aclose()`."""
+        """Adopt an old JSON-lines log, then run `poll_all` now and every `poll_minutes`
+        until `aclose()`."""
         if self._task is None:
+            try:
+                await self.adopt_old_log()
+            except OSError as exc:  # the records stay in the file; the next start tries again
+                log.warning("old pass records not adopted: %s", exc)
             self._task = asyncio.create_task(self._run(), name="pass record polling")
+
+    async def adopt_old_log(self, folder: Path | None = None) -> int:
+        """Store the records an earlier version's receiver wrote to `pass-records.jsonl`, then
+        rename that file to `.adopted` (kept, never deleted); returns how many were new."""
+        old = PassRecordLog(folder)
+        if not await asyncio.to_thread(old.path.exists):
+            return 0
+        added = await self.store_many(await asyncio.to_thread(old.read))
+        await asyncio.to_thread(old.path.rename, old.path.with_suffix(".jsonl.adopted"))
+        log.info("adopted %d pass record(s) from %s", added, old.path)
+        return added
 
     def poll_soon(self) -> None:
         """Wake the schedule for an early `poll_all` (the operator pressed refresh)."""

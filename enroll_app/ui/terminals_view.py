@@ -41,7 +41,6 @@ from enroll_app.services.discovery import (
     DiscoveryService,
     KeyStatus,
     KnownTerminal,
-    PassRecordLog,
     RegistryError,
     TerminalRegistry,
 )
@@ -244,7 +243,6 @@ class TerminalsPresenter(QObject):
         factory = context.station.connections.client
         self.discovery = DiscoveryService(self.registry, None, client_factory=factory)
         self.service = TerminalService(self.registry, None, client_factory=factory)
-        self.records = PassRecordLog(worker=self.worker)
         self.receiver: UploadReceiver | None = None
         self._ready = asyncio.Event()  # set once the keys are open
         self._receiver_lock = asyncio.Lock()

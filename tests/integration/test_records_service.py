@@ -146,6 +146,21 @@ async def test_records_from_the_old_json_lines_log_are_adopted_once(
     ]
 
 
+async def test_the_old_log_in_the_station_home_is_adopted_and_kept_aside(
+    station: StationServices,
+) -> None:
+    log = PassRecordLog()  # the station home, where earlier versions wrote it
+    await log.store(PassRecord("007", 1_800_000_000.5, 0, "姚明", "SN-OLD", fit_640x480()))
+    await log.store(PassRecord("0100", 1_800_000_100.0, 1, "Ann", "SN-OLD"))
+    assert await station.records.adopt_old_log() == 2
+    assert not log.path.exists()
+    assert log.path.with_suffix(".jsonl.adopted").exists()  # kept, never deleted
+    assert await station.records.adopt_old_log() == 0  # nothing left to adopt
+    stored = await station.records.list(PassFilter(serial=TerminalSerial("SN-OLD")))
+    assert [r.person_id for r in stored] == ["0100", "007"]
+    assert stored[1].has_photo
+
+
 async def test_an_unreachable_terminal_is_reported_not_raised(
     station: StationServices, sim_factory: SimFactory
 ) -> None:
