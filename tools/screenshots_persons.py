@@ -185,10 +185,50 @@ async def records_view(station: Any) -> None:
     shots.save(window, "records")
 
 
+async def edit_photo(station: Any) -> None:
+    """The edit dialog after a new photo was checked: it shows someone already enrolled."""
+    from enroll_app.face.samples import sample_photo
+    from enroll_app.ui.person_edit_dialog import EditPersonDialog
+
+    await _demo_station(station)
+    page = await _persons_page(station)
+    folder = Path(tempfile.mkdtemp(prefix="enroll-shots-photo-"))
+    yao = folder / "yao.jpg"
+    shutil.copy(sample_photo("yaoming.jpg"), yao)
+
+    async def choose(person_id: str, photo: Path) -> Any:
+        assert page.select_person(person_id)
+        await shots._until(lambda: page.detail.person_id == person_id)
+        page.edit()
+        await shots._until(lambda: _edit_dialog(EditPersonDialog) is not None)
+        dialog = _edit_dialog(EditPersonDialog)
+        dialog.set_photo_file(str(photo))
+        await shots._until(lambda: "…" not in dialog.photo_note.text())
+        return dialog
+
+    first = await choose("E00003", yao)
+    first.save_button.click()
+    await station.context.tasks.wait_idle()
+    dialog = await choose("E00010", yao)
+    await shots._settle()
+    shots.save(dialog, "person-edit-photo")
+    dialog.reject()
+    with contextlib.suppress(OSError):
+        shutil.rmtree(folder)
+
+
+def _edit_dialog(kind: type) -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+    return shown[0] if shown else None
+
+
 async def shoot_all(shoot: Shoot = shots.shoot) -> None:
     """Every shot of this module, one fresh station each."""
     await shoot({}, persons_views)
     await shoot({}, records_view)
+    await shoot({}, edit_photo)
     await shoot({"language": "zh_CN"}, _persons_zh)
 
 

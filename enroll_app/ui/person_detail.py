@@ -147,7 +147,7 @@ class PersonDetail(QScrollArea):
             name = html.escape(names.get(placement.serial, placement.serial))
             text = html.escape(state_text(placement.state))
             line = f"<span style='color:{color}'>●</span> <b>{name}</b>: {text}"
-            if placement.state.failed and placement.last_error:
+            if placement.state.failed and _adds_to(text, placement.last_error):
                 line += f"<br><span style='color:{self._colors.muted}'>{html.escape(placement.last_error)}</span>"
             lines.append(line)
         return "<br>".join(lines)
@@ -306,6 +306,12 @@ def _removed(entry: AuditEntry, names: Mapping[TerminalSerial, str]) -> tuple[st
     return what.format(terminal=_terminal(entry, names)), ""
 
 
+def _adds_to(text: str, detail: str) -> bool:
+    """True when `detail` says more than `text` already does (no line repeating the state)."""
+    said = detail.strip().rstrip(".").lower()
+    return bool(said) and said not in text.lower()
+
+
 def _failure_reason(state: str) -> str:
     reasons: dict[str, str] = {
         PlacementState.FAILED_FULL: QCoreApplication.translate("AuditLog", "terminal full"),
@@ -322,7 +328,8 @@ def _sync_failed(entry: AuditEntry, names: Mapping[TerminalSerial, str]) -> tupl
     if not parsed:  # not in that shape: the whole detail is all there is to say
         op, state, error = "", "", entry.detail.strip()
     reason = _failure_reason(state)
-    note = error if reason else ""
+    known = state in set(PlacementState) and _adds_to(state_text(PlacementState(state)), error)
+    note = error if reason and known else ""
     reason = reason or error or QCoreApplication.translate("AuditLog", "error")
     what = (
         QCoreApplication.translate("AuditLog", "Removal failed on {terminal}: {reason}")

@@ -92,6 +92,7 @@ class EditPersonDialog(QDialog):
         self.form.set_terminals(terminals, held_on)
         self.form.set_person(person)
         self.form.person_id.setReadOnly(True)  # the id names the person on every terminal
+        self.form.generate_button.setVisible(False)
         row.addWidget(self.form, 1)
         layout.addLayout(row)
         self.save_button, _ = button_row(layout, self, self.tr("Save and send"))

@@ -188,3 +188,33 @@ def test_unknown_and_malformed_entries_read_as_words_never_an_error(qtbot: QtBot
     assert "Retry on Front gate requested" in text
     assert "by HR import" in text
     assert len(text.splitlines()) == len(entries)
+
+
+def test_a_failure_reason_is_said_once(qtbot: QtBot) -> None:
+    """The terminal's error text is shown only where it says more than the state already does."""
+    panel = PersonDetail(LIGHT)
+    qtbot.addWidget(panel)
+    gate = TerminalSerial("SN-GATE")
+    entries = [
+        AuditEntry(
+            2.0e9,
+            "sync",
+            "sync.failed",
+            PersonId("E1"),
+            gate,
+            "upsert failed_full: the terminal is full",
+        ),
+        AuditEntry(
+            2.0e9,
+            "sync",
+            "sync.failed",
+            PersonId("E1"),
+            gate,
+            "upsert failed_full: no room for 10001 faces",
+        ),
+    ]
+    person = PersonRecord(id=PersonId("E1"), name="Li Lei")
+    panel.show_details(PersonDetails(person, None, [], entries), {gate: "Front gate"}, 2.0e9)
+    first, second = _plain(panel.audit.text()).splitlines()
+    assert first.count("full") == 1
+    assert "no room for 10001 faces" in second
