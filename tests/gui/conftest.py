@@ -26,9 +26,18 @@ from gui_harness import SLOW_CALLBACK_SECONDS, LoopWarnings, QLoop, pending_hand
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from station_data import SimProcess
 
 from enroll_app.ui.app import Station, create_application
 from enroll_app.ui.settings import THIS_PC_ONLY, Preferences, StationSettings
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[SimProcess]:
+    """A simulated terminal in its own process on 127.0.0.2 (a page's loop never serves it)."""
+    term = SimProcess("127.0.0.2", tmp_path / "terminal")
+    yield term
+    term.close()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ import html
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from gui_harness import QLoop
@@ -32,13 +31,6 @@ from enroll_app.ui.theme import LIGHT
 
 WAIT_MS = 20_000
 RAW_CODE = re.compile(r"\b(person|sync|terminal|reconcile)\.[a-z_]+\b")
-
-
-@pytest.fixture
-def sim(tmp_path: Path) -> Iterator[SimProcess]:
-    term = SimProcess("127.0.0.2", tmp_path / "terminal")
-    yield term
-    term.close()
 
 
 @pytest.fixture

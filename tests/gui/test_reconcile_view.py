@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -35,13 +34,6 @@ from enroll_app.ui.reconcile_view import ReconcileDialog
 WAIT_MS = 20_000
 PERSONS = 12
 W = TypeVar("W", bound=QWidget)
-
-
-@pytest.fixture
-def sim(tmp_path: Path) -> Iterator[SimProcess]:
-    term = SimProcess("127.0.0.2", tmp_path / "terminal")
-    yield term
-    term.close()
 
 
 @pytest.fixture

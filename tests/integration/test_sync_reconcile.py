@@ -10,8 +10,15 @@ import pytest
 from enroll_app.face.samples import vectron_dir
 from enroll_app.services.station import StationServices
 from enroll_app.services.sync import GuardRequired
+from enroll_app.simulator import SimulatedTerminal
 from enroll_app.store.audit import AuditFilter
-from enroll_app.store.records import AuditEntry, PersonId, PlacementState, TerminalSerial
+from enroll_app.store.records import (
+    AuditEntry,
+    PersonId,
+    PersonRecord,
+    PlacementState,
+    TerminalSerial,
+)
 from enroll_app.terminal.client import TerminalClient
 from enroll_app.terminal.errors import TerminalError
 from enroll_app.terminal.records import Person
@@ -42,6 +49,15 @@ def _readable(entry: AuditEntry, serial: str) -> str:
     return f"{line.what} | {line.who} | {line.note}"
 
 
+async def five_delivered(station: StationServices, term: SimulatedTerminal) -> list[PersonRecord]:
+    """Persons 1..5 saved for `term` and delivered to it."""
+    records = [person(n) for n in range(1, 6)]
+    for record in records:
+        await station.store.save_person(record, serials(term), "test")
+    await wait_for(lambda: drained(station))
+    return records
+
+
 @pytest.mark.asyncio
 async def test_reconcile_sorts_persons_and_fix_needs_two_confirmations(
     sim_factory: SimFactory, tmp_path: Path
@@ -49,10 +65,7 @@ async def test_reconcile_sorts_persons_and_fix_needs_two_confirmations(
     term = await sim_factory()
     station = await open_station(tmp_path, [term])
     try:
-        records = [person(n) for n in range(1, 6)]
-        for record in records:
-            await station.store.save_person(record, serials(term), "test")
-        await wait_for(lambda: drained(station))
+        records = await five_delivered(station, term)
         async with TerminalClient(term.host, term.port) as client:  # someone else at work
             await client.remove_persons([records[0].id])
             await client.set_person(Person(id=records[1].id, name="Changed", pass_count=3))
@@ -100,10 +113,7 @@ async def test_removing_more_than_a_fifth_of_a_terminal_asks_twice(
     term = await sim_factory()
     station = await open_station(tmp_path, [term])
     try:
-        records = [person(n) for n in range(1, 6)]
-        for record in records:
-            await station.store.save_person(record, serials(term), "test")
-        await wait_for(lambda: drained(station))
+        records = await five_delivered(station, term)
 
         with pytest.raises(GuardRequired) as guard:
             await station.sync.remove_persons([r.id for r in records[:2]], serials(term))
@@ -182,10 +192,7 @@ async def test_forgetting_many_asks_twice_then_clears_terminal_and_station(
     term = await sim_factory()
     station = await open_station(tmp_path, [term])
     try:
-        records = [person(n) for n in range(1, 6)]
-        for record in records:
-            await station.store.save_person(record, serials(term), "test")
-        await wait_for(lambda: drained(station))
+        records = await five_delivered(station, term)
         going = [r.id for r in records[:3]]
 
         with pytest.raises(GuardRequired):
@@ -212,10 +219,7 @@ async def test_a_removal_whose_answer_is_lost_is_on_the_audit_log_twice(
     term = await sim_factory()
     station = await open_station(tmp_path, [term])
     try:
-        records = [person(n) for n in range(1, 6)]
-        for record in records:
-            await station.store.save_person(record, serials(term), "test")
-        await wait_for(lambda: drained(station))
+        await five_delivered(station, term)
         async with TerminalClient(term.host, term.port) as client:
             await client.set_person(Person(id="walk-in", name="Walk in", photo=frame(6)))
         report = await station.sync.reconcile(term.serial)

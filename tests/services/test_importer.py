@@ -16,6 +16,7 @@ from import_photos import write_photo
 from enroll_app.services.importer import (
     ImportProgress,
     ImportService,
+    Sheet,
     SheetError,
     guess_mapping,
     parse_time,
@@ -281,14 +282,19 @@ async def test_changed_fields_update_only_that_person(
     assert (await station.store.get_person(PersonId("0100"))).pass_count == 2
 
 
+def three_faces(tmp_path: Path) -> tuple[Sheet, Path]:
+    """A sheet of ids 1, 2 and 3 and a folder with a photo of a different person for each."""
+    photos = tmp_path / "photos"
+    for stem, kind in (("1", "yao"), ("2", "player"), ("3", "gdp")):
+        write_photo(photos, stem, kind)
+    return read_sheet(write_csv(tmp_path / "s.csv", [["id"], ["1"], ["2"], ["3"]])), photos
+
+
 @pytest.mark.asyncio
 async def test_cancel_mid_run_keeps_the_rows_already_saved(
     station: StationServices, tmp_path: Path
 ) -> None:
-    photos = tmp_path / "photos"
-    for stem, kind in (("1", "yao"), ("2", "player"), ("3", "gdp")):
-        write_photo(photos, stem, kind)
-    sheet = read_sheet(write_csv(tmp_path / "s.csv", [["id"], ["1"], ["2"], ["3"]]))
+    sheet, photos = three_faces(tmp_path)
     importer = ImportService(station)
     plan = await importer.plan(sheet, {"id": 0}, photos, [])
     assert plan.summary()["create"] == 3
@@ -304,10 +310,7 @@ async def test_cancel_mid_run_keeps_the_rows_already_saved(
 async def test_a_cancelled_dry_run_is_marked_and_cannot_be_run(
     station: StationServices, tmp_path: Path
 ) -> None:
-    photos = tmp_path / "photos"
-    for stem, kind in (("1", "yao"), ("2", "player"), ("3", "gdp")):
-        write_photo(photos, stem, kind)
-    sheet = read_sheet(write_csv(tmp_path / "s.csv", [["id"], ["1"], ["2"], ["3"]]))
+    sheet, photos = three_faces(tmp_path)
     importer = ImportService(station)
     cancel = asyncio.Event()
     plan = await importer.plan(
