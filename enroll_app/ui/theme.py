@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 @dataclass(frozen=True)
@@ -80,16 +82,34 @@ def colors(theme: str) -> Colors:
 def apply_theme(app: QApplication, theme: str) -> Colors:
     """Switch the whole application to `theme`; returns its colours.
 
-    Only the palette changes between themes: the style sheet refers to palette roles, so a
-    switch does not re-parse it and re-polish every widget (that stalls the UI thread).
+    The first call installs Fusion, the palette and the style sheet. A switch afterwards only
+    changes the palette and re-polishes the few widgets whose style rules read palette roles:
+    re-polishing every widget (as `setStyle` or `setStyleSheet` would) stalls the UI thread.
     """
     chosen = colors(theme)
-    if app.style().name().lower() != "fusion":
-        app.setStyle("Fusion")
-    app.setPalette(_palette(chosen))
+    palette = _palette(chosen)
     if app.styleSheet() != STYLE_SHEET:
+        # Once, in this order: the sheet then resolves its palette roles with the new palette.
+        # (Not "unless the style is Fusion": under a style sheet the style's name is "".)
+        app.setStyle("Fusion")
+        app.setPalette(palette)
         app.setStyleSheet(STYLE_SHEET)
+        return chosen
+    if app.palette() != palette:
+        app.setPalette(palette)
+        _repolish_palette_rules(app)
     return chosen
+
+
+def _repolish_palette_rules(app: QApplication) -> None:
+    # A style sheet resolves `palette(...)` when it polishes a widget and keeps the result:
+    # without this, those widgets keep the previous theme's colours.
+    for widget in app.allWidgets():
+        if widget.objectName() in _PALETTE_RULE_NAMES or isinstance(widget, _PALETTE_RULE_TYPES):
+            style = widget.style()
+            style.unpolish(widget)
+            style.polish(widget)
+            widget.update()
 
 
 def _palette(c: Colors) -> QPalette:
@@ -147,3 +167,22 @@ QGroupBox { font-weight: 600; border: 1px solid palette(mid); border-radius: 8px
             margin-top: 14px; padding: 12px 10px 8px 10px; }
 QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
 """
+
+
+def _palette_rule_selectors(sheet: str) -> tuple[frozenset[str], tuple[type[QWidget], ...]]:
+    """Object names and widget classes of the rules of `sheet` that read a palette role."""
+    names: set[str] = set()
+    types: list[type[QWidget]] = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", sheet):
+        if "palette(" not in body:
+            continue
+        for selector in selectors.split(","):
+            subject = selector.split()[-1].split("::")[0].split(":")[0]
+            if subject.startswith("#"):
+                names.add(subject[1:])
+            elif isinstance(widget_type := getattr(QtWidgets, subject, None), type):
+                types.append(widget_type)
+    return frozenset(names), tuple(types)
+
+
+_PALETTE_RULE_NAMES, _PALETTE_RULE_TYPES = _palette_rule_selectors(STYLE_SHEET)

@@ -9,7 +9,7 @@ import pytest
 from gui_harness import QLoop
 from PySide6.QtCore import QCoreApplication, QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFrame, QLabel
 from pytestqt.qtbot import QtBot
 
 from enroll_app.ui.app import Station, create_application
@@ -94,6 +94,33 @@ def test_dialog_saves_and_applies_the_choice(station: Station, qloop: QLoop, qtb
     window_color = QApplication.palette().color(QPalette.ColorRole.Window).name()
     assert window_color == DARK.window
     assert "restart" in station.window.status.currentMessage()
+
+
+def test_a_theme_switch_recolours_the_styled_widgets(
+    station: Station, qloop: QLoop, qtbot: QtBot
+) -> None:
+    # The sidebar and muted texts get their colours from style rules that read palette roles:
+    # after each switch they show the new theme, not the one before.
+    for theme, colors in (("dark", DARK), ("light", LIGHT), ("dark", DARK)):
+        dialog = _open_dialog(station, qtbot)
+        dialog.theme.setCurrentIndex(dialog.theme.findData(theme))
+        _click(qtbot, dialog, QDialogButtonBox.StandardButton.Ok)
+        qloop.run(station.context.tasks.wait_idle())
+        assert _shown_colors(station) == (colors.sidebar, {colors.muted})
+
+
+def _shown_colors(station: Station) -> tuple[str, set[str]]:
+    """The sidebar's painted background and the colours of its muted texts."""
+    sidebar = station.window.findChild(QFrame, "Sidebar")
+    assert isinstance(sidebar, QFrame)
+    image = sidebar.grab().toImage()
+    background = image.pixelColor(2, image.height() // 2).name()
+    muted = {
+        label.palette().color(label.foregroundRole()).name()
+        for label in sidebar.findChildren(QLabel)
+        if label.objectName() == "SidebarSubtitle"
+    }
+    return background, muted
 
 
 def test_cancel_keeps_the_old_settings(station: Station, qloop: QLoop, qtbot: QtBot) -> None:
