@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -15,11 +15,23 @@ from enroll_app.simulator.camera import Camera
 from enroll_app.simulator.config import Faults
 from enroll_app.simulator.faces import Embedding, FaceJudge, FaceVerdict
 from enroll_app.simulator.profiles import Profile
-from enroll_app.simulator.state import PassRecord, Person, Storage, TerminalState
+from enroll_app.simulator.state import (
+    Change,
+    PassRecord,
+    Person,
+    Storage,
+    TerminalState,
+    event_logged,
+    person_saved,
+    persons_removed,
+    record_added,
+    settings_saved,
+)
 from enroll_app.terminal.protocol import UNLIMITED_PASSES
 
 log = logging.getLogger(__name__)
 PHOTO_WORK_S = 1.0  # realistic mode (fast=False): extra time per setPerson/check photo
+BURST_WINDOW_S = 1.0  # passes closer than this are simulated bursts, not a clock set back
 
 
 @dataclass(frozen=True)
@@ -65,9 +77,10 @@ class Device:
         self.on_pass: Callable[[], None] = lambda: None
         self.on_heartbeat_change: Callable[[], None] = lambda: None
         self._gallery: dict[str, Embedding] = self._load_gallery()
+        self._last_pass_ts = max((r.ts for r in self.state.records), default=0.0)
         if not self.state.settings.registered_at:
             self.state.settings.registered_at = round(self.now(), 3)
-            self.save()
+            self.save_settings()
 
     # -- clock and persistence ---------------------------------------------------------------
 
@@ -82,18 +95,41 @@ class Device:
     def set_skew(self, skew_s: float) -> None:
         """Run the terminal clock `skew_s` seconds ahead of the host's (behind if negative)."""
         self.state.settings.clock_skew_s = skew_s
-        self.save()
+        self.save_settings()
 
-    def save(self, *, collect: bool = False) -> None:
-        """Persist the state now (the firmware writes through to its database)."""
-        self.storage.save(self.state, collect=collect)
+    def commit(self, *changes: Change) -> None:
+        """Make `changes` durably, then in memory (the firmware writes through to its
+        database): a reply sent after this survives a power cut."""
+        self.storage.commit(self.state, *changes)
+
+    def save_settings(self) -> None:
+        """Persist the settings as they are now in `state.settings`."""
+        self.commit(settings_saved(self.state.settings))
 
     def log_event(self, kind: str, **details: Any) -> None:
         """Remember a side effect that leaves no record (open, updateAPK) for tests and demos."""
-        self.state.events.append({"event": kind, "ts": round(self.now(), 3), **details})
-        del self.state.events[:-100]
         log.info("terminal %s: %s %s", self.serial, kind, details)
-        self.save()
+        self.commit(event_logged({"event": kind, "ts": round(self.now(), 3), **details}))
+
+    # -- persons -----------------------------------------------------------------------------
+
+    def put_person(self, person: Person, photo: tuple[bytes, Embedding | None] | None) -> None:
+        """Store `person` (a copy, not the stored object), with a new enrollment photo and
+        its embedding when `photo` is given; the files are written before the change."""
+        if photo is not None:
+            jpeg, embedding = photo
+            person.photo = self.storage.put_photo(jpeg)
+            if embedding is not None:
+                self.storage.put_embedding(person.photo, embedding)
+        self.commit(person_saved(person))
+        if photo is not None:
+            self._remember_face(person.id, photo[1])
+
+    def remove_persons(self, ids: list[str]) -> None:
+        """Remove the persons with these ids (unknown ones are skipped)."""
+        self.commit(persons_removed(ids))
+        for person_id in ids:
+            self._gallery.pop(person_id, None)
 
     # -- faces -------------------------------------------------------------------------------
 
@@ -104,17 +140,11 @@ class Device:
                 await asyncio.sleep(PHOTO_WORK_S)
             return await asyncio.to_thread(self.judge.analyse, photo)
 
-    def remember_face(self, person_id: str, digest: str, embedding: Embedding | None) -> None:
-        """Keep (or forget) the embedding of a person's enrollment photo."""
+    def _remember_face(self, person_id: str, embedding: Embedding | None) -> None:
         if embedding is None:
             self._gallery.pop(person_id, None)
-            return
-        self.storage.put_embedding(digest, embedding)
-        self._gallery[person_id] = embedding
-
-    def forget_face(self, person_id: str) -> None:
-        """Drop a removed person's embedding."""
-        self._gallery.pop(person_id, None)
+        else:
+            self._gallery[person_id] = embedding
 
     def best_match(self, embedding: Embedding) -> tuple[str, float] | None:
         """The enrolled person most similar to `embedding`, with the similarity."""
@@ -140,6 +170,15 @@ class Device:
 
     # -- the door ----------------------------------------------------------------------------
 
+    def _pass_ts(self, now: float) -> float:
+        # One door, one face at a time: passes in a burst get distinct milliseconds (listRecord
+        # pages by ts); a clock set back by more than the burst window is followed as it is.
+        ts = round(now, 3)
+        if 0 <= self._last_pass_ts - ts < BURST_WINDOW_S:
+            ts = round(self._last_pass_ts + 0.001, 3)
+        self._last_pass_ts = ts
+        return ts
+
     def pass_door(self, person: Person, pass_type: int = 0) -> PassOutcome:
         """`person` presents themself: check the window and count, record the pass."""
         now = self.now()
@@ -147,10 +186,11 @@ class Device:
             reason = "no passes left" if person.pass_count <= 0 else "outside the validity window"
             self.log_event("refused", personID=person.id, reason=reason)
             return PassOutcome(False, reason)
+        ts = self._pass_ts(now)
+        record = PassRecord(person.id, person.name, ts, pass_type, person.photo)
+        changes = [record_added(record)]
         if person.pass_count < UNLIMITED_PASSES:
-            person.pass_count -= 1
-        record = PassRecord(person.id, person.name, round(now, 3), pass_type, person.photo)
-        self.state.records.append(record)
-        self.save()
+            changes.insert(0, person_saved(replace(person, pass_count=person.pass_count - 1)))
+        self.commit(*changes)
         self.on_pass()
         return PassOutcome(True, "passed", record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from enroll_app.simulator.device import Device
@@ -23,8 +24,7 @@ async def set_person(dev: Device, p: Params) -> Answer:
     if isinstance(checked, Answer):
         return checked
     pass_count, start_ts, end_ts = checked
-    person = dev.state.persons.get(person_id)
-    if person is None and len(dev.state.persons) >= dev.faults.capacity:
+    if person_id not in dev.state.persons and len(dev.state.persons) >= dev.faults.capacity:
         return fail(128)
     photo: tuple[bytes, FaceVerdict] | None = None
     if p.get("photo"):
@@ -32,7 +32,8 @@ async def set_person(dev: Device, p: Params) -> Answer:
         if isinstance(judged, Answer):
             return judged
         photo = judged
-    if person is None:
+    stored = dev.state.persons.get(person_id)  # read after the photo work: it may have changed
+    if stored is None:
         start_default, end_default = dev.profile.omitted_window
         person = Person(
             id=person_id,
@@ -40,13 +41,10 @@ async def set_person(dev: Device, p: Params) -> Answer:
             start_ts=start_default if start_ts is None else start_ts,
             end_ts=end_default if end_ts is None else end_ts,
         )
-        dev.state.persons[person_id] = person
+    else:
+        person = replace(stored)  # changed in memory only once the change is durable
     _update(person, p, pass_count, start_ts, end_ts)
-    if photo is not None:
-        jpeg, verdict = photo
-        person.photo = dev.storage.put_photo(jpeg)
-        dev.remember_face(person_id, person.photo, verdict.embedding)
-    dev.save(collect=photo is not None)
+    dev.put_person(person, None if photo is None else (photo[0], photo[1].embedding))
     return OK
 
 
@@ -185,10 +183,7 @@ async def remove_person(dev: Device, p: Params) -> Answer:
     if ids is None:
         return fail(102)
     doomed = list(dev.state.persons) if ids == [] else [i for i in ids if i in dev.state.persons]
-    for person_id in doomed:
-        del dev.state.persons[person_id]
-        dev.forget_face(person_id)
-    dev.save(collect=True)
+    dev.remove_persons(doomed)
     return OK
 
 

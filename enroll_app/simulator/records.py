@@ -7,6 +7,7 @@ import asyncio
 from enroll_app.simulator.device import Device
 from enroll_app.simulator.numbers import java_double, java_int, java_long
 from enroll_app.simulator.results import OK, Answer, fail, ok
+from enroll_app.simulator.state import records_until
 from enroll_app.simulator.wire import Params, encode_base64
 
 CAPTURE_LEAD_S = 3.0  # the terminal speaks tipsBefore, then waits about 3 s
@@ -55,8 +56,7 @@ async def remove_record(dev: Device, p: Params) -> Answer:
         return fail(102)
     if dev.profile.millis and (ts < 0 or ts > dev.now()):
         return fail(102)
-    dev.state.records = [r for r in dev.state.records if r.ts > ts]
-    dev.save(collect=True)
+    dev.commit(records_until(ts))
     return OK
 
 

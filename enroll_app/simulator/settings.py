@@ -37,7 +37,7 @@ async def set_device_key(dev: Device, p: Params) -> Answer:
     if dev.profile.old_key_param and p["oldKey"] != dev.state.settings.key:
         return fail(103)
     dev.state.settings.key = new_key
-    dev.save()
+    dev.save_settings()
     return OK
 
 
@@ -56,7 +56,7 @@ async def set_device_info(dev: Device, p: Params) -> Answer:
         return fail(102)
     for name, value in values.items():
         setattr(dev.state.settings, name, value)
-    dev.save()
+    dev.save_settings()
     return OK
 
 
@@ -130,7 +130,7 @@ async def set_record_callback(dev: Device, p: Params) -> Answer:
     if not url_looks_valid(url):
         return fail(122)
     dev.state.settings.record_callback = url
-    dev.save()  # pending records go to the new receiver at the next pass, like the firmware
+    dev.save_settings()  # pending records go to the new receiver at the next pass, like the firmware
     return OK
 
 
@@ -153,7 +153,7 @@ async def set_heartbeat(dev: Device, p: Params) -> Answer:
         return fail(121)
     dev.state.settings.heartbeat_url = url
     dev.state.settings.heartbeat_period = period
-    dev.save()
+    dev.save_settings()
     dev.on_heartbeat_change()
     return OK
 
@@ -219,7 +219,7 @@ async def set_pass_config(dev: Device, p: Params) -> Answer:
         if pass_type is None:
             return fail(119)
         s.openDoorType = pass_type
-    dev.save()
+    dev.save_settings()
     return OK
 
 
@@ -247,7 +247,7 @@ async def set_visitor_config(dev: Device, p: Params) -> Answer:
         dev.state.settings.visitorPassType = pass_type
     if value:
         dev.state.settings.visitorPassValue = value
-    dev.save()
+    dev.save_settings()
     return OK
 
 

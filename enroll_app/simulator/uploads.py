@@ -19,7 +19,7 @@ import httpx
 
 from enroll_app.simulator.device import Device
 from enroll_app.simulator.profiles import Profile
-from enroll_app.simulator.state import PassRecord
+from enroll_app.simulator.state import PassRecord, record_gone, record_rejected
 from enroll_app.simulator.wire import encode_base64, java_double
 
 log = logging.getLogger(__name__)
@@ -96,12 +96,9 @@ class Uploads:
         if not isinstance(answer, dict):
             return False
         status = answer.get("status", 0)  # Gson leaves a missing int at 0
-        if status == 0 and record in self.dev.state.records:
-            self.dev.state.records.remove(record)
-            self.dev.save(collect=True)
-        elif status != 0:
-            record.upload = "rejected"
-            self.dev.save()
+        at = next((i for i, r in enumerate(self.dev.state.records) if r is record), None)
+        if at is not None:  # not deleted by removeRecord while the upload was on its way
+            self.dev.commit(record_gone(at) if status == 0 else record_rejected(at))
         return True
 
     def _record_form(self, record: PassRecord) -> dict[str, str]:
