@@ -71,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:  # writing a photo or a folder
         print(f"enroll-station device: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
         return EXIT_REFUSED
+    except NotConfirmed as exc:
+        print(f"enroll-station device: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     _print(result, getattr(args, "json", False))
     return 0
 
@@ -381,6 +384,70 @@ async def _reboot(c: TerminalClient, args: argparse.Namespace) -> Any:
     return OK
 
 
+class NotConfirmed(Exception):
+    """The operator did not confirm an action that changes the terminal's software."""
+
+
+async def _update_apk(c: TerminalClient, args: argparse.Namespace) -> Any:
+    url = check_apk_url(args.url)
+    host = getattr(args, "host", "")
+    if _is_loopback(_url_host(url)) and not _is_loopback(parse_host(host)[0]):
+        print(
+            f"warning: the terminal downloads {url} itself: that address is the terminal, "
+            "not this PC",
+            file=sys.stderr,
+        )
+    if not args.yes:
+        await _confirm(f"Terminal {host} will download and install the app at {url}.")
+    await c.update_apk(url)
+    return OK
+
+
+def check_apk_url(url: str) -> str:
+    """An http(s) download address the terminal accepts; UsageError otherwise."""
+    from urllib.parse import urlsplit
+
+    from enroll_app.terminal.errors import InvalidInput
+    from enroll_app.terminal.validation import check_url
+
+    if urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
+        raise UsageError(
+            f"URL {url!r} must start with http:// or https:// (the terminal fetches the APK "
+            "with a GET), e.g. http://192.168.1.10:8000/acs-1.3.apk"
+        )
+    try:
+        return check_url(url)
+    except InvalidInput as exc:
+        raise UsageError(f"{exc.operator_text} ({exc.zh})") from None
+
+
+def _url_host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or ""
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+async def _confirm(what: str) -> None:
+    """Ask on the operator's terminal; NotConfirmed unless they answer yes."""
+    if not sys.stdin.isatty():
+        raise UsageError(f"{what} Add --yes to confirm (no console to ask on).")
+    print(f"{what} Send? [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = await asyncio.to_thread(sys.stdin.readline)
+    if answer.strip().lower() not in ("y", "yes"):
+        raise NotConfirmed("not confirmed: nothing was sent to the terminal")
+
+
 # ---- action parsers -------------------------------------------------------------------------
 
 
@@ -450,6 +517,17 @@ def _heartbeat_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", nargs="*", metavar="URL PERIOD", help="set URL and period (s)")
 
 
+def _update_apk_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "url", metavar="URL", help="http(s) address of the APK, reachable by the terminal"
+    )
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.epilog = (
+        "The terminal downloads the APK itself and installs it: serve it from a PC on the "
+        "terminal's LAN. Asks for confirmation unless --yes."
+    )
+
+
 def _settings_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="change a setting")
 
@@ -476,4 +554,5 @@ _ACTIONS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Action
     ("settings", "read or change settings (name=value)", _settings_args, _settings),
     ("open", "open the door (physically!)", _no_args, _open),
     ("reboot", "restart the terminal", _no_args, _reboot),
+    ("update-apk", "make the terminal download and install its app", _update_apk_args, _update_apk),
 ]
