@@ -13,6 +13,7 @@ migrated at its first boot.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -405,8 +406,16 @@ class Storage:
         created = not self.journal.exists()
         fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, data)
-            os.fsync(fd)
+            size = os.fstat(fd).st_size
+            try:
+                written = os.write(fd, data)
+                if written != len(data):
+                    raise OSError(errno.ENOSPC, "journal line written in part", str(self.journal))
+                os.fsync(fd)
+            except OSError:  # e.g. a full disk: no half line for the next one to follow
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                raise
         finally:
             os.close(fd)
         if created:  # the new file's name must survive a power cut too
