@@ -222,7 +222,20 @@ class FaceEngine:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
             await asyncio.wait([future])
+            if not future.cancelled() and future.exception() is None:
+                # Loaded after all, for no one: its sessions are freed off the loop's thread.
+                await asyncio.to_thread(future.result().close)
             raise
+
+    def close(self) -> None:
+        """Release the ONNX Runtime sessions; the engine refuses work afterwards.
+
+        Freeing them takes 10 ms and more (one session per detection shape used): call it in a
+        worker thread, e.g. `await asyncio.to_thread(engine.close)`, never on the UI thread.
+        Whoever still holds the engine then holds an empty shell, cheap to drop anywhere; a
+        call still running keeps its model until it returns, and frees it on its own thread.
+        """
+        self._detector = self._landmarker = self._recogniser = _ClosedModel()
 
     def _warm_up(self, sizes: tuple[int, ...]) -> None:
         # The first run of each session (and each detection size) allocates its buffers; do it
@@ -350,6 +363,13 @@ class FaceEngine:
             embedding=self.embed(image, main) if embedding else None,
         )
         return [main, *faces[1:]]
+
+
+class _ClosedModel:
+    """Stands in for the models of a closed engine: any use says the engine was closed."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise ModelPackError("The face engine was closed")
 
 
 def session_options(threads: int) -> Any:

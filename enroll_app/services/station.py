@@ -158,7 +158,11 @@ class StationServices:
         return self._gallery
 
     async def aclose(self) -> None:
-        """Stop background work, close the connection pool, then the store. Runs once."""
+        """Stop background work, release the face engine, close the pool, then the store.
+
+        Runs once. The engine's sessions are freed in a worker thread: the preview's stopped
+        workers may still hold the engine, and freeing them on the loop stalls the UI.
+        """
         task, self._engine_task = self._engine_task, None
         if task is not None and not task.done():
             task.cancel()
@@ -172,10 +176,20 @@ class StationServices:
         sync, self._sync = self._sync, None
         if sync is not None:
             await sync.aclose()
+        engine = _loaded_engine(task)
+        if engine is not None:  # after everything that may still run a model is closed
+            await asyncio.to_thread(engine.close)
         await self.connections.aclose()
         store, self._store = self._store, None
         if store is not None:
             await store.aclose()
+
+
+def _loaded_engine(task: asyncio.Task[FaceEngine] | None) -> FaceEngine | None:
+    """The engine `task` loaded, or None (never started, cancelled, failed)."""
+    if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+        return None
+    return task.result()
 
 
 def _open_keys() -> tuple[KeyStore | None, str]:
