@@ -251,7 +251,8 @@ async def test_every_acknowledged_person_survives_a_kill_in_mid_burst(tmp_path: 
     proc = await start_sim_process(tmp_path, host, port)
     try:
         limits = httpx.Limits(max_connections=4)
-        async with httpx.AsyncClient(base_url=f"http://{host}:{port}", limits=limits) as client:
+        base = f"http://{host}:{port}"
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
             lanes = [asyncio.create_task(writer(client, lane)) for lane in range(4)]
             await asyncio.wait_for(enough.wait(), 60)
             proc.send_signal(signal.SIGKILL)  # requests are in flight on every lane
