@@ -306,6 +306,7 @@ class EnrollView(QWidget):
 
     def _connect(self) -> None:
         presenter = self.presenter
+        presenter.context.demo_changed.connect(self._demo_changed)
         presenter.preview.captured.connect(self._captured)
         presenter.assessed.connect(self._assessed)
         presenter.terminal_checks.connect(self._checked)
@@ -336,6 +337,17 @@ class EnrollView(QWidget):
         self._source = source
         self.presenter.preview.stop()
         self.presenter.preview.start(source)
+
+    def _demo_changed(self, _running: bool) -> None:
+        # Demo mode shows the virtual camera: follow a demo started or stopped while the
+        # camera runs (unless the operator chose a camera on this page).
+        if self._source is None and self.presenter.preview.running:
+            self.presenter.context.tasks.start(self._restart_camera)
+
+    async def _restart_camera(self) -> None:
+        await self.presenter.preview.aclose()  # joins the capture thread between loop steps
+        if self.isVisible() and not self.presenter.preview.running:
+            self.presenter.preview.start(default_source(self.presenter.context))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -8,6 +8,7 @@ from gui_harness import QLoop
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from pytestqt.qtbot import QtBot
 
+from enroll_app.camera.capture import CameraState
 from enroll_app.ui.app import Station, create_application
 from enroll_app.ui.shell_presenter import DEMO_BANNER, WELCOME_BANNER
 
@@ -56,6 +57,9 @@ def test_first_start_offers_the_demo_once(station: Station, qloop: QLoop, qtbot:
     assert station.context.demo.running
     assert station.window.banner(WELCOME_BANNER) is None
     assert station.window.banner(DEMO_BANNER) is not None
+    # The Enroll page had opened the (missing) webcam; the demo brings the virtual camera.
+    preview = station.window.page("enroll").presenter.preview
+    qtbot.waitUntil(lambda: preview.state == CameraState.LIVE.value, timeout=20000)
 
     again = Station.open(create_application())
     again.show(demo=False)
